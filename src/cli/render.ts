@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { notAvailable } from './not-available.js';
+import { register as image } from './render/image.js';
+import { register as frames } from './render/frames.js';
+import { register as svg } from './render/svg.js';
+import { register as chart } from './render/chart.js';
+import { register as scene } from './render/scene.js';
 
 export function register(program: Command): void {
-  program
+  const render = program
     .command('render')
-    .description('render media (image, video frames, SVG, chart, 3D scene) to PNGs a person can look at')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailable('render', 'the modality adapters are still being built'));
+    .description('render media (image, video frames, SVG, chart, 3D scene) to PNGs a person can look at');
+  for (const sub of [image, frames, svg, chart, scene]) sub(render);
 }

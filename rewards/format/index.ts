@@ -1,0 +1,2 @@
+// Registers every reward of the format family (imported for its side effects by rewards/index.ts).
+export {};
