@@ -1,0 +1,117 @@
+/**
+ * Synthetic image grounding: "Find the small red triangle." A few coloured shapes on a plain
+ * background; exactly one matches the description (distractors differ in size, colour or shape).
+ * The answer is the target's box in original pixels. Deterministic by seed: the same seed gives
+ * byte-identical images and JSONL.
+ *
+ * Model answer format (Qwen2.5-VL style, pixels of the model input):
+ *   <think>…</think><answer>{"bbox_2d": [x1, y1, x2, y2]}</answer>
+ */
+import { Resvg } from '@resvg/resvg-js';
+import type { BBox, SampleInput } from '../schema.js';
+import { Rng } from '../../src/util/rng.js';
+
+export const SHAPES = ['circle', 'square', 'triangle'] as const;
+export const COLORS = { red: '#e53935', green: '#43a047', blue: '#1e88e5', yellow: '#fdd835' } as const;
+export const SIZES = ['small', 'large'] as const;
+export type Shape = (typeof SHAPES)[number];
+export type ColorName = keyof typeof COLORS;
+export type SizeName = (typeof SIZES)[number];
+
+export interface PlacedShape {
+  shape: Shape;
+  color: ColorName;
+  size: SizeName;
+  bbox: BBox;
+}
+
+export interface GroundingOptions {
+  /** Square canvas side in pixels (a multiple of 28 keeps the model input equal to the original). */
+  canvas?: number;
+  minShapes?: number;
+  maxShapes?: number;
+}
+
+export interface GroundingScene {
+  canvas: number;
+  shapes: PlacedShape[];
+  target: number;
+  prompt: string;
+}
+
+const colorNames = Object.keys(COLORS) as ColorName[];
+
+/** The instruction shown to the model for a target description. */
+export function groundingPrompt(description: string): string {
+  return (
+    `Find the ${description} in the image. Think briefly in <think></think>, then give its bounding box in pixels ` +
+    `inside <answer></answer> as JSON: {"bbox_2d": [x1, y1, x2, y2]}.`
+  );
+}
+
+/** Lays out one scene (no pixels yet). */
+export function makeGroundingScene(rng: Rng, options: GroundingOptions = {}): GroundingScene {
+  const canvas = options.canvas ?? 112;
+  const minShapes = options.minShapes ?? 2;
+  const maxShapes = options.maxShapes ?? 4;
+  if (!(canvas >= 56 && canvas <= 4096)) throw new RangeError(`grounding: canvas must be in [56, 4096], got ${canvas}`);
+  if (!(minShapes >= 1 && maxShapes >= minShapes)) throw new RangeError(`grounding: need 1 ≤ minShapes ≤ maxShapes`);
+  const n = rng.int(minShapes, maxShapes + 1);
+  const target = { shape: rng.pick(SHAPES), color: rng.pick(colorNames), size: rng.pick(SIZES) };
+  const kinds = [target];
+  for (let guard = 0; kinds.length < n && guard < 1000; guard++) {
+    const d = { shape: rng.pick(SHAPES), color: rng.pick(colorNames), size: rng.pick(SIZES) };
+    if (d.shape === target.shape && d.color === target.color && d.size === target.size) continue;
+    kinds.push(d);
+  }
+  const shapes: PlacedShape[] = [];
+  for (const k of kinds) {
+    const side = Math.round(canvas * (k.size === 'small' ? rng.uniform(0.12, 0.17) : rng.uniform(0.26, 0.34)));
+    let placed: BBox | undefined;
+    for (let tries = 0; tries < 200 && !placed; tries++) {
+      const x = rng.int(2, canvas - side - 2);
+      const y = rng.int(2, canvas - side - 2);
+      const b: BBox = [x, y, x + side, y + side];
+      if (shapes.every((s) => !overlaps(s.bbox, b, 3))) placed = b;
+    }
+    if (placed) shapes.push({ ...k, bbox: placed });
+  }
+  // the target was placed first, so it always exists
+  const description = `${target.size} ${target.color} ${target.shape}`;
+  return { canvas, shapes, target: 0, prompt: groundingPrompt(description) };
+}
+
+function overlaps(a: BBox, b: BBox, margin: number): boolean {
+  return !(a[2] + margin <= b[0] || b[2] + margin <= a[0] || a[3] + margin <= b[1] || b[3] + margin <= a[1]);
+}
+
+/** SVG source of a scene. */
+export function groundingSvg(scene: GroundingScene): string {
+  const parts = scene.shapes.map((s) => {
+    const [x1, y1, x2, y2] = s.bbox;
+    const fill = COLORS[s.color];
+    if (s.shape === 'square') return `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="${fill}"/>`;
+    if (s.shape === 'circle') return `<circle cx="${(x1 + x2) / 2}" cy="${(y1 + y2) / 2}" r="${(x2 - x1) / 2}" fill="${fill}"/>`;
+    return `<polygon points="${(x1 + x2) / 2},${y1} ${x2},${y2} ${x1},${y2}" fill="${fill}"/>`;
+  });
+  const c = scene.canvas;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${c}" height="${c}" viewBox="0 0 ${c} ${c}"><rect width="${c}" height="${c}" fill="#f4f1ea"/>${parts.join('')}</svg>`;
+}
+
+/** PNG bytes of a scene. */
+export function renderGroundingScene(scene: GroundingScene): Uint8Array {
+  return new Resvg(groundingSvg(scene), { font: { loadSystemFonts: false } }).render().asPng();
+}
+
+/** The Sample of a scene whose image is stored at `imagePath` (relative to the JSONL file). */
+export function groundingSample(id: string, scene: GroundingScene, imagePath: string): SampleInput {
+  const t = scene.shapes[scene.target]!;
+  return {
+    id,
+    prompt: scene.prompt,
+    media: [{ kind: 'image', path: imagePath }],
+    answer: { bbox: t.bbox, label: `${t.size} ${t.color} ${t.shape}` },
+    task: 'grounding',
+    meta: { canvas: scene.canvas, shapes: scene.shapes.length },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Synthetic tasks, registered by name. Each generates deterministic train and held-out splits as
+ * JSONL + media files, and declares the reward pipeline that scores it.
+ */
+import { join } from 'node:path';
+import { GlimpseError } from '../../src/util/errors.js';
+import { writeFileAtomic } from '../../src/util/atomic.js';
+import { Rng } from '../../src/util/rng.js';
+import type { PipelineSpec } from '../../rewards/types.js';
+import { groundingSample, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
+import { manifestMatches, writeManifest, writeSplit, type SplitSpec, type TaskManifest } from './write.js';
+
+export interface SyntheticTask {
+  name: string;
+  description: string;
+  /** Reward pipeline used for training and held-out evaluation. */
+  pipeline: PipelineSpec;
+  /** Writes `<out>/train.jsonl`, `<out>/test.jsonl` and media; reuses a folder made with the same parameters. */
+  generate(out: string, opts: { seed: number; splits: SplitSpec; options?: Record<string, unknown> }): Promise<{ reused: boolean; files: string[] }>;
+}
+
+const grounding: SyntheticTask = {
+  name: 'grounding',
+  description: 'image grounding: find the described shape and answer its bounding box (Acc@0.5)',
+  pipeline: {
+    rewards: [
+      { name: 'format.think_answer', weight: 0.5 },
+      { name: 'geometry.iou', weight: 1, params: { coords: 'pixel' } },
+    ],
+  },
+  async generate(out, { seed, splits, options = {} }) {
+    const manifest: TaskManifest = { task: 'grounding', version: 1, seed, splits, options };
+    const files = [join(out, 'train.jsonl'), join(out, 'test.jsonl')];
+    if (manifestMatches(out, manifest)) return { reused: true, files };
+    for (const [split, count, offset] of [['train', splits.train, 0], ['test', splits.test, 1]] as const) {
+      // separate streams per split so the held-out set does not depend on the train size
+      const rng = new Rng(seed * 2 + offset);
+      const samples = [];
+      for (let i = 0; i < count; i++) {
+        const scene = makeGroundingScene(rng, options as GroundingOptions);
+        const rel = `images/${split}-${String(i).padStart(6, '0')}.png`;
+        await writeFileAtomic(join(out, rel), renderGroundingScene(scene));
+        samples.push(groundingSample(`${split}-${i}`, scene, rel));
+      }
+      await writeSplit(out, split, samples);
+    }
+    await writeManifest(out, manifest);
+    return { reused: false, files };
+  },
+};
+
+const tasks = new Map<string, SyntheticTask>([[grounding.name, grounding]]);
+
+export function registerSyntheticTask(task: SyntheticTask): void {
+  if (tasks.has(task.name)) throw new Error(`synthetic task "${task.name}" is already registered`);
+  tasks.set(task.name, task);
+}
+
+/** The task registered as `name`; an unknown name is an error listing the known tasks. */
+export function getSyntheticTask(name: string): SyntheticTask {
+  const t = tasks.get(name);
+  if (!t) throw new GlimpseError('unknown_name', `unknown synthetic task "${name}"; known tasks: ${[...tasks.keys()].sort().join(', ')}`);
+  return t;
+}
+
+export function listSyntheticTasks(): string[] {
+  return [...tasks.keys()].sort();
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { Rng } from '../../../src/util/rng.js';
+import { COLORS, makeGroundingScene, renderGroundingScene } from '../../../data/synthetic/grounding.js';
+import { getSyntheticTask, listSyntheticTasks } from '../../../data/synthetic/index.js';
+import { loadSamplesJsonl } from '../../../data/jsonl.js';
+
+describe('synthetic grounding task', () => {
+  it('places a unique target and non-overlapping shapes inside the canvas', () => {
+    const rng = new Rng(11);
+    for (let i = 0; i < 200; i++) {
+      const s = makeGroundingScene(rng, { canvas: 112 });
+      const t = s.shapes[s.target]!;
+      const same = s.shapes.filter((x) => x.shape === t.shape && x.color === t.color && x.size === t.size);
+      expect(same).toHaveLength(1);
+      expect(s.prompt).toContain(`${t.size} ${t.color} ${t.shape}`);
+      for (const x of s.shapes) {
+        expect(x.bbox[0]).toBeGreaterThanOrEqual(0);
+        expect(x.bbox[2]).toBeLessThanOrEqual(112);
+        expect(x.bbox[2]).toBeGreaterThan(x.bbox[0]);
+      }
+    }
+  });
+
+  it('draws the target in its colour at the centre of its box', async () => {
+    const scene = makeGroundingScene(new Rng(5), { canvas: 112 });
+    const png = renderGroundingScene(scene);
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([112, 112]);
+    for (const s of scene.shapes) {
+      const cx = Math.round((s.bbox[0] + s.bbox[2]) / 2);
+      const cy = Math.round((s.bbox[1] + s.bbox[3]) / 2 + (s.shape === 'triangle' ? (s.bbox[3] - s.bbox[1]) / 4 : 0));
+      const o = (cy * info.width + cx) * 3;
+      const hex = '#' + [data[o], data[o + 1], data[o + 2]].map((v) => v!.toString(16).padStart(2, '0')).join('');
+      expect(hex).toBe(COLORS[s.color]);
+    }
+  });
+
+  it('generates deterministic train/test splits and reuses a matching folder', async () => {
+    const task = getSyntheticTask('grounding');
+    const a = mkdtempSync(join(tmpdir(), 'glimpse-syn-'));
+    const b = mkdtempSync(join(tmpdir(), 'glimpse-syn-'));
+    const r1 = await task.generate(a, { seed: 3, splits: { train: 6, test: 3 } });
+    await task.generate(b, { seed: 3, splits: { train: 6, test: 3 } });
+    expect(r1.reused).toBe(false);
+    expect(readFileSync(join(a, 'train.jsonl'), 'utf8')).toBe(readFileSync(join(b, 'train.jsonl'), 'utf8'));
+    expect(readFileSync(join(a, 'images/test-000002.png'))).toEqual(readFileSync(join(b, 'images/test-000002.png')));
+    const mtime = statSync(join(a, 'train.jsonl')).mtimeMs;
+    expect((await task.generate(a, { seed: 3, splits: { train: 6, test: 3 } })).reused).toBe(true);
+    expect(statSync(join(a, 'train.jsonl')).mtimeMs).toBe(mtime);
+    const { samples, problems } = await loadSamplesJsonl(join(a, 'test.jsonl'));
+    expect(problems).toEqual([]);
+    expect(samples).toHaveLength(3);
+    expect(samples[0]!.answer.bbox).toHaveLength(4);
+  });
+
+  it('rejects absurd options and unknown task names', () => {
+    expect(() => makeGroundingScene(new Rng(1), { canvas: 10 })).toThrow(/canvas/);
+    expect(() => makeGroundingScene(new Rng(1), { minShapes: 3, maxShapes: 2 })).toThrow(/minShapes/);
+    expect(() => getSyntheticTask('nope')).toThrow(/known tasks: .*grounding/);
+    expect(listSyntheticTasks()).toContain('grounding');
+  });
+});
