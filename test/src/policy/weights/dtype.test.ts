@@ -13,8 +13,8 @@ describe('fp16 / bf16 conversion', () => {
   it('matches PyTorch bits on edge values (ties to even, overflow, subnormals, signed zero)', () => {
     expect(VALS.map(numberToF16Bits)).toEqual(F16);
     expect(VALS.map(numberToBf16Bits)).toEqual(BF16);
-    expect(Array.from(fromFloat32(new Float32Array(VALS), [VALS.length], 'F16').data)).toEqual(F16);
-    expect(Array.from(fromFloat32(new Float32Array(VALS), [VALS.length], 'BF16').data)).toEqual(BF16);
+    expect(Array.from(fromFloat32(new Float32Array(VALS), [VALS.length], 'F16').data as Uint16Array)).toEqual(F16);
+    expect(Array.from(fromFloat32(new Float32Array(VALS), [VALS.length], 'BF16').data as Uint16Array)).toEqual(BF16);
   });
 
   it('decodes hand-computed bit patterns', () => {
