@@ -1,0 +1,20 @@
+/** Messages between the server's main thread and its scoring workers (see pool.ts, worker.ts). */
+import type { JobResult, JobRoute } from './protocol.js';
+import type { PipelineSource } from './scorer.js';
+
+/** What a worker starts with (its workerData). */
+export interface WorkerInit {
+  scorerModule: string;
+  pipelines: PipelineSource[];
+  defaultPipeline?: string;
+}
+
+export type ToWorker =
+  | { type: 'job'; id: number; route: JobRoute; body: Uint8Array }
+  | { type: 'reload'; gen: number; pipelines: PipelineSource[]; defaultPipeline?: string };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'fatal'; error: string }
+  | { type: 'result'; id: number; result: JobResult }
+  | { type: 'reloaded'; gen: number; error?: string };

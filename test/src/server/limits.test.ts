@@ -1,0 +1,140 @@
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../../src/server/server.js';
+import { post, sample, standIn } from './helpers.js';
+
+const SLOW = (ms: number) => `rewards:\n  - name: stub.slow\n    params: {ms: ${ms}}\n`;
+const LEN = 'rewards:\n  - name: stub.length\n';
+const one = { items: [{ completion: 'abc', sample: sample() }] };
+
+/** Raw request with a declared Content-Length and an optional streamed body. */
+function rawPost(url: string, headers: Record<string, string | number>, chunks: Buffer[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v1/rewards`, { method: 'POST', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    let i = 0;
+    const next = (): void => {
+      if (i >= chunks.length) return void req.end();
+      req.write(chunks[i++]!, (err) => (err ? undefined : setImmediate(next)));
+    };
+    next();
+  });
+}
+
+async function waitLive(srv: RunningServer, n: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const h = (await (await fetch(`${srv.url}/healthz`)).json()) as any;
+    if (h.workers.live >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('workers did not come back');
+}
+
+describe('server limits', () => {
+  let srv: RunningServer | undefined;
+  afterEach(async () => {
+    await srv?.close();
+    srv = undefined;
+  });
+
+  it('rejects bodies over --max-body with 413, declared or streamed, and keeps serving', async () => {
+    srv = await standIn({ maxBodyBytes: 1000, defaultPipeline: 'len' });
+    const declared = await rawPost(srv.url, { 'content-length': 5_000_000, 'content-type': 'application/json' }, [Buffer.alloc(2000, 32)]).catch(
+      (e: Error) => ({ status: -1, body: e.message }),
+    );
+    // the 413 may race the upload: either we read it or the server cut the connection
+    expect([413, -1]).toContain(declared.status);
+    const streamed = await rawPost(srv.url, { 'transfer-encoding': 'chunked' }, Array.from({ length: 10 }, () => Buffer.alloc(300, 32)));
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.body).error.message).toContain('1000');
+    const big = await post(`${srv.url}/v1/rewards`, { items: [{ completion: 'x'.repeat(2000), sample: sample() }] });
+    expect(big.status).toBe(413);
+    const ok = await post(`${srv.url}/v1/rewards`, one);
+    expect(ok.status).toBe(200);
+    const m = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(m).toMatch(/glimpse_errors_total\{reason="too_large"\} [2-9]/);
+  });
+
+  it('answers 429 with Retry-After at once when the queue is full', async () => {
+    srv = await standIn({ queue: 1, workers: 1 }, { 'slow.yaml': SLOW(600) });
+    const first = post(`${srv.url}/v1/rewards`, one);
+    await new Promise((r) => setTimeout(r, 150));
+    const second = post(`${srv.url}/v1/rewards`, one);
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    const third = await post(`${srv.url}/v1/rewards`, one);
+    const took = performance.now() - t0;
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(third.json.error.code).toBe('queue_full');
+    expect(took).toBeLessThan(400); // it did not wait for the 600 ms job
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+  });
+
+  it('answers 504 at the deadline, replaces a stuck worker, then serves again', async () => {
+    srv = await standIn({ deadlineMs: 800, stuckGraceMs: 200, workers: 1 }, { 'slow.yaml': SLOW(20_000), 'len.yaml': LEN });
+    const t0 = performance.now();
+    const r = await post(`${srv.url}/v1/rewards`, { pipeline: 'slow', ...one });
+    expect(r.status).toBe(504);
+    expect(r.json.error.message).toContain('800 ms deadline');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    await new Promise((res) => setTimeout(res, 400));
+    await waitLive(srv, 1);
+    const ok = await post(`${srv.url}/v1/rewards`, { pipeline: 'len', ...one });
+    expect(ok.status).toBe(200);
+    const m = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(m).toContain('glimpse_worker_restarts_total{reason="stuck"} 1');
+    expect(m).toMatch(/glimpse_errors_total\{reason="deadline"\} 1/);
+  });
+
+  it('a request queued past its deadline gets 504 without reaching a worker', async () => {
+    srv = await standIn({ deadlineMs: 1000, stuckGraceMs: 60_000, workers: 1 }, { 'slow.yaml': SLOW(2500) });
+    const running = post(`${srv.url}/v1/rewards`, one);
+    await new Promise((r) => setTimeout(r, 100));
+    const queued = await post(`${srv.url}/v1/rewards`, one);
+    expect(queued.status).toBe(504);
+    expect(queued.json.error.message).toContain('waiting for a worker');
+    const first = await running;
+    expect(first.status).toBe(504);
+    expect(first.json.error.message).toContain('being scored');
+  });
+
+  it('a worker that dies answers 500 and is replaced; a throwing pipeline answers 500', async () => {
+    srv = await standIn({ workers: 1 }, { 'exit.yaml': 'rewards:\n  - name: stub.exit\n', 'throw.yaml': 'rewards:\n  - name: stub.throw\n', 'len.yaml': LEN });
+    const dead = await post(`${srv.url}/v1/rewards`, { pipeline: 'exit', ...one });
+    expect(dead.status).toBe(500);
+    expect(dead.json.error.code).toBe('worker_lost');
+    await waitLive(srv, 1);
+    const threw = await post(`${srv.url}/v1/rewards`, { pipeline: 'throw', ...one });
+    expect(threw.status).toBe(500);
+    expect(threw.json.error.message).toContain('stub.throw was asked to throw');
+    const ok = await post(`${srv.url}/v1/rewards`, { pipeline: 'len', ...one });
+    expect(ok.status).toBe(200);
+    const m = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(m).toContain('glimpse_worker_restarts_total{reason="crashed"} 1');
+  });
+
+  it('checks the API key (Bearer or X-API-Key); /healthz stays open', async () => {
+    srv = await standIn({ apiKey: 's3cret-key', defaultPipeline: 'len' });
+    expect((await post(`${srv.url}/v1/rewards`, one)).status).toBe(401);
+    expect((await post(`${srv.url}/v1/rewards`, one, { authorization: 'Bearer s3cret-kez' })).status).toBe(401);
+    expect((await post(`${srv.url}/v1/rewards`, one, { authorization: 'Bearer s3cret-key-longer' })).status).toBe(401);
+    expect((await post(`${srv.url}/v1/rewards`, one, { authorization: 'Bearer s3cret-key' })).status).toBe(200);
+    expect((await post(`${srv.url}/get_reward`, { query: ['a'] }, { 'x-api-key': 's3cret-key' })).status).toBe(200);
+    expect((await fetch(`${srv.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses compressed bodies with 415', async () => {
+    srv = await standIn({ defaultPipeline: 'len' });
+    const r = await post(`${srv.url}/v1/rewards`, one, { 'content-encoding': 'gzip' });
+    expect(r.status).toBe(415);
+  });
+});
