@@ -1,0 +1,250 @@
+/**
+ * A pool of SVG render processes, one per core by default. Each process renders one SVG at a
+ * time; a render that runs past its timeout is abandoned: its process is killed and replaced,
+ * the caller gets GlimpseError('timeout'), and the other processes carry on with the queue.
+ * A process that dies (resvg aborts the process on a few inputs, e.g. an feComposite with a
+ * huge filter region) is likewise replaced and its caller gets GlimpseError('render_crash').
+ *
+ * Processes rather than worker threads: a Rust panic inside resvg's native code ends the whole
+ * process, threads included, so only a process boundary keeps the caller alive.
+ *
+ * Idle processes do not keep Node running; `close()` ends them at once.
+ *
+ * @example
+ *   const pool = new SvgRenderPool({ size: 2, timeoutMs: 5000 });
+ *   const r = await pool.render('<svg ...>...</svg>', { width: 256, height: 256 });
+ *   await pool.close();
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GlimpseError } from '../../src/util/errors.js';
+import { DEFAULT_SVG_TIMEOUT_MS } from './limits.js';
+import type { RasterOptions, RasterResult } from './raster.js';
+
+export interface SvgPoolOptions {
+  /** Number of render processes; default: the number of cores. */
+  size?: number;
+  /** Default time allowed to one render, in ms (10 s). */
+  timeoutMs?: number;
+}
+
+export interface SvgPoolStats {
+  /** Processes started, replacements included. */
+  started: number;
+  timeouts: number;
+  crashes: number;
+  rendered: number;
+}
+
+interface Job {
+  id: number;
+  svg: string;
+  options: RasterOptions;
+  timeoutMs: number;
+  resolve: (r: RasterResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  proc: ChildProcess;
+  /** The process has loaded and said so; jobs (and their timers) start only then. */
+  ready: boolean;
+  job?: Job;
+  timer?: NodeJS.Timeout;
+  stderr: string;
+}
+
+type Reply = { ready: true } | { id: number; ok: true; result: RasterResult } | { id: number; ok: false; code: string; message: string };
+
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+function spawnRenderer(): ChildProcess {
+  const entry = new URL(FROM_SOURCES ? './render.child.ts' : './render.child.js', import.meta.url);
+  if (!FROM_SOURCES) return fork(fileURLToPath(entry), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const boot = fileURLToPath(new URL('./child-boot.mjs', import.meta.url));
+  return fork(boot, [pathToFileURL(fileURLToPath(entry)).href], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+}
+
+export class SvgRenderPool {
+  readonly size: number;
+  readonly timeoutMs: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private bootFailures = 0;
+  private closed = false;
+  private readonly counts: SvgPoolStats = { started: 0, timeouts: 0, crashes: 0, rendered: 0 };
+
+  constructor(opts: SvgPoolOptions = {}) {
+    const size = opts.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 1 || size > 256) throw new GlimpseError('bad_config', `SvgRenderPool: size must be an integer in 1..256, got ${size}`);
+    const t = opts.timeoutMs ?? DEFAULT_SVG_TIMEOUT_MS;
+    if (!(t > 0)) throw new GlimpseError('bad_config', `SvgRenderPool: timeoutMs must be positive, got ${t}`);
+    this.size = size;
+    this.timeoutMs = t;
+  }
+
+  get stats(): SvgPoolStats {
+    return { ...this.counts };
+  }
+
+  /**
+   * Renders `svg` in a pool process (sanitise, gate, render; see raster.ts). Rejects with the
+   * render's GlimpseError, or `timeout` / `render_crash`, or `closed` after close().
+   */
+  render(svg: string, options: RasterOptions & { timeoutMs?: number } = {}): Promise<RasterResult> {
+    if (this.closed) return Promise.reject(new GlimpseError('closed', 'SvgRenderPool: the pool is closed'));
+    const { timeoutMs, ...raster } = options;
+    return new Promise<RasterResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, svg: String(svg), options: raster, timeoutMs: timeoutMs ?? this.timeoutMs, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Ends every process; queued and running renders reject with GlimpseError('closed'). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const err = new GlimpseError('closed', 'SvgRenderPool: the pool was closed before the render finished');
+    for (const j of this.queue.splice(0)) j.reject(err);
+    const exits: Array<Promise<void>> = [];
+    for (const s of this.slots.splice(0)) {
+      if (s.timer) clearTimeout(s.timer);
+      if (s.job) s.job.reject(err);
+      s.job = undefined;
+      if (s.proc.exitCode === null && s.proc.signalCode === null) {
+        exits.push(new Promise<void>((r) => s.proc.once('exit', () => r())));
+        s.proc.kill('SIGKILL');
+      }
+    }
+    await Promise.all(exits);
+  }
+
+  private startSlot(): Slot {
+    const proc = spawnRenderer();
+    this.counts.started++;
+    const slot: Slot = { proc, ready: false, stderr: '' };
+    proc.stderr?.on('data', (d: Buffer) => {
+      slot.stderr = (slot.stderr + d.toString('utf8')).slice(-2000);
+    });
+    proc.on('message', (m: Reply) => this.onMessage(slot, m));
+    proc.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    proc.on('error', () => {
+      /* reported through 'exit' */
+    });
+    return slot; // referenced until ready: a queued job waits for it
+  }
+
+  private idle(slot: Slot): void {
+    slot.proc.unref();
+    slot.proc.channel?.unref();
+    (slot.proc.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+
+  private busy(slot: Slot): void {
+    slot.proc.ref();
+    slot.proc.channel?.ref();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((s) => s.ready && !s.job);
+      if (!slot) {
+        // start processes up to `size`; jobs wait for one to say it is ready
+        let starting = this.slots.filter((s) => !s.ready).length;
+        while (this.slots.length < this.size && starting < this.queue.length) {
+          this.slots.push(this.startSlot());
+          starting++;
+        }
+        return;
+      }
+      const job = this.queue.shift()!;
+      slot.job = job;
+      this.busy(slot);
+      slot.timer = setTimeout(() => this.onTimeout(slot), job.timeoutMs);
+      slot.proc.send({ id: job.id, svg: job.svg, options: job.options });
+    }
+  }
+
+  private finish(slot: Slot): Job | undefined {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.job = undefined;
+    return job;
+  }
+
+  private onMessage(slot: Slot, m: Reply): void {
+    if ('ready' in m) {
+      slot.ready = true;
+      this.bootFailures = 0;
+      this.dispatch();
+      if (!slot.job) this.idle(slot);
+      return;
+    }
+    if (!slot.job || slot.job.id !== m.id) return;
+    const job = this.finish(slot)!;
+    this.idle(slot);
+    if (m.ok) {
+      this.counts.rendered++;
+      const r = m.result;
+      r.data = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+      if (r.png) r.png = new Uint8Array(r.png.buffer, r.png.byteOffset, r.png.byteLength);
+      job.resolve(r);
+    } else job.reject(new GlimpseError(m.code, m.message));
+    this.dispatch();
+  }
+
+  private replace(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    slot.proc.removeAllListeners('exit');
+    slot.proc.removeAllListeners('message');
+    if (slot.proc.exitCode === null && slot.proc.signalCode === null) slot.proc.kill('SIGKILL');
+    if (!this.closed) this.dispatch();
+  }
+
+  private onTimeout(slot: Slot): void {
+    const job = this.finish(slot);
+    if (!job) return;
+    this.counts.timeouts++;
+    const name = job.options.name ?? 'svg';
+    job.reject(new GlimpseError('timeout', `${name}: render abandoned after ${job.timeoutMs} ms`));
+    this.replace(slot);
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    const job = this.finish(slot);
+    if (!slot.ready && ++this.bootFailures >= 3) {
+      // the renderer cannot start at all (broken install): fail the queue instead of respawning forever
+      const tail = slot.stderr.trim().split('\n').pop() ?? `exit ${signal ?? code}`;
+      const err = new GlimpseError('render_crash', `SVG render process fails to start (${tail.slice(0, 200)})`);
+      for (const j of this.queue.splice(0)) j.reject(err);
+      this.bootFailures = 0;
+    }
+    if (job) {
+      this.counts.crashes++;
+      const name = job.options.name ?? 'svg';
+      const why = slot.stderr.split('\n').find((l) => /panicked|assertion|fatal|error/i.test(l))?.trim();
+      job.reject(
+        new GlimpseError('render_crash', `${name}: the SVG renderer crashed (${why ? why.slice(0, 200) : `exit ${signal ?? code}`})`),
+      );
+    }
+    this.replace(slot);
+  }
+}
+
+let shared: SvgRenderPool | undefined;
+
+/** The process-wide pool used by renderSvg (one process per core, started lazily). */
+export function defaultSvgPool(): SvgRenderPool {
+  if (!shared) shared = new SvgRenderPool();
+  return shared;
+}
+
+/** Closes the process-wide pool (a later render starts a new one). */
+export async function closeDefaultSvgPool(): Promise<void> {
+  const p = shared;
+  shared = undefined;
+  await p?.close();
+}

@@ -1,0 +1,172 @@
+/**
+ * Synchronous SVG rasterisation in the calling thread: sanitise, validity gate, resvg render at a
+ * fixed size, composite over an opaque background. The worker pool (pool.ts) runs this in worker
+ * threads; call it directly only where a stuck render cannot hurt (tests, trusted input).
+ *
+ * Fixed size: the SVG's own canvas (its `width`/`height`, else its viewBox) is scaled to fit
+ * inside `width × height` keeping its aspect ratio and centred ("letterboxed") on the
+ * background, like `preserveAspectRatio="xMidYMid meet"`. `placement` says where it landed, so a
+ * point (x, y) in SVG user units of the canvas lands at (offsetX + x·scale, offsetY + y·scale).
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { GlimpseError } from '../../src/util/errors.js';
+import { fontOptions } from './fonts.js';
+import { svgLimits, type SvgLimits, type SvgLimitsInput, DEFAULT_SVG_SIZE } from './limits.js';
+import { encodeRgbPng } from './png.js';
+import { sanitizeSvg } from './sanitize.js';
+
+export interface RasterOptions {
+  /** Output width in pixels; default 256. */
+  width?: number;
+  /** Output height in pixels; default 256. */
+  height?: number;
+  /** Opaque CSS colour behind the drawing: `#rgb`, `#rrggbb`, `rgb(r,g,b)` or a basic name; default white. */
+  background?: string;
+  /** Also return the PNG file (`png`) besides the raw RGB bytes. */
+  png?: boolean;
+  /** Name used in error messages (a file path, `completion`, ...). */
+  name?: string;
+  limits?: SvgLimitsInput | SvgLimits;
+}
+
+export interface SvgPlacement {
+  /** The SVG canvas size in its own units (resvg's resolved width/height). */
+  intrinsic: [number, number];
+  /** Pixels per SVG unit. */
+  scale: number;
+  /** Top-left of the canvas in the render, in pixels. */
+  offset: [number, number];
+}
+
+export interface RasterResult {
+  width: number;
+  height: number;
+  /** RGB bytes, `width*height*3`, row-major. */
+  data: Uint8Array;
+  png?: Uint8Array;
+  placement: SvgPlacement;
+  /** What the sanitiser removed. */
+  removed: string[];
+  elements: number;
+}
+
+const NAMED: Record<string, [number, number, number]> = {
+  white: [255, 255, 255],
+  black: [0, 0, 0],
+  red: [255, 0, 0],
+  green: [0, 128, 0],
+  lime: [0, 255, 0],
+  blue: [0, 0, 255],
+  gray: [128, 128, 128],
+  grey: [128, 128, 128],
+  silver: [192, 192, 192],
+  yellow: [255, 255, 0],
+  cyan: [0, 255, 255],
+  magenta: [255, 0, 255],
+  orange: [255, 165, 0],
+};
+
+/** Parses an opaque CSS colour; throws GlimpseError('bad_config') naming the value. */
+export function parseColor(css: string): [number, number, number] {
+  const s = css.trim().toLowerCase();
+  const named = NAMED[s];
+  if (named) return [...named];
+  let m = /^#([0-9a-f]{3})$/.exec(s);
+  if (m) return [...m[1]!].map((c) => parseInt(c + c, 16)) as [number, number, number];
+  m = /^#([0-9a-f]{6})$/.exec(s);
+  if (m) return [0, 2, 4].map((k) => parseInt(m![1]!.slice(k, k + 2), 16)) as [number, number, number];
+  m = /^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$/.exec(s);
+  if (m && [m[1], m[2], m[3]].every((v) => Number(v) <= 255)) return [Number(m[1]), Number(m[2]), Number(m[3])];
+  throw new GlimpseError('bad_config', `background: "${css}" is not a colour (use #rrggbb, #rgb, rgb(r,g,b) or a basic name)`);
+}
+
+/** Checks an output size against the limits; throws GlimpseError('too_large' | 'bad_config'). */
+export function checkRenderSize(width: number, height: number, limits: SvgLimits, name: string): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new GlimpseError('bad_config', `${name}: render size must be positive integers, got ${width}x${height}`);
+  }
+  if (width > limits.maxRenderSide || height > limits.maxRenderSide || width * height > limits.maxRenderPixels) {
+    throw new GlimpseError(
+      'too_large',
+      `${name}: render size ${width}x${height} exceeds the limit (${limits.maxRenderSide} px a side, ${limits.maxRenderPixels} pixels)`,
+    );
+  }
+}
+
+/**
+ * Renders `source` (see module comment). Throws GlimpseError with code `too_large`,
+ * `parse_error`, `not_svg`, `zero_viewbox`, `empty_render` or `bad_config`.
+ */
+export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterResult {
+  const name = opts.name ?? 'svg';
+  const limits = svgLimits(opts.limits ?? {});
+  const width = opts.width ?? DEFAULT_SVG_SIZE;
+  const height = opts.height ?? DEFAULT_SVG_SIZE;
+  checkRenderSize(width, height, limits, name);
+  const bg = parseColor(opts.background ?? 'white');
+  const clean = sanitizeSvg(source, { name, limits });
+
+  const parse = (fitTo?: { mode: 'width' | 'height'; value: number }): Resvg => {
+    try {
+      return new Resvg(clean.svg, { font: fontOptions(), logLevel: 'off', ...(fitTo ? { fitTo } : {}) });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new GlimpseError('parse_error', `${name}: resvg cannot parse the SVG (${msg.split('\n')[0]})`);
+    }
+  };
+  // first parse fitted to the width; parse again fitted to the height when the canvas is taller
+  let resvg = parse({ mode: 'width', value: width });
+  const iw = resvg.width;
+  const ih = resvg.height;
+  if (!(iw > 0 && ih > 0) || !Number.isFinite(iw) || !Number.isFinite(ih)) {
+    throw new GlimpseError('zero_viewbox', `${name}: the SVG canvas has no area (${iw}x${ih})`);
+  }
+  const byWidth = width / iw <= height / ih;
+  const scale = byWidth ? width / iw : height / ih;
+  if (!byWidth) resvg = parse({ mode: 'height', value: height });
+  const rendered = resvg.render();
+  const rw = Math.min(rendered.width, width);
+  const rh = Math.min(rendered.height, height);
+  const rgba = rendered.pixels;
+  const srcStride = rendered.width * 4;
+  const ox = Math.floor((width - rw) / 2);
+  const oy = Math.floor((height - rh) / 2);
+  const out = new Uint8Array(width * height * 3);
+  // background everywhere, then composite the premultiplied RGBA render over it
+  for (let p = 0; p < out.length; p += 3) {
+    out[p] = bg[0];
+    out[p + 1] = bg[1];
+    out[p + 2] = bg[2];
+  }
+  let ink = false;
+  for (let y = 0; y < rh; y++) {
+    let s = y * srcStride;
+    let d = ((y + oy) * width + ox) * 3;
+    for (let x = 0; x < rw; x++, s += 4, d += 3) {
+      const a = rgba[s + 3]!;
+      if (a === 0) continue;
+      ink = true;
+      if (a === 255) {
+        out[d] = rgba[s]!;
+        out[d + 1] = rgba[s + 1]!;
+        out[d + 2] = rgba[s + 2]!;
+      } else {
+        const k = (255 - a) / 255;
+        out[d] = Math.min(255, Math.round(rgba[s]! + bg[0] * k));
+        out[d + 1] = Math.min(255, Math.round(rgba[s + 1]! + bg[1] * k));
+        out[d + 2] = Math.min(255, Math.round(rgba[s + 2]! + bg[2] * k));
+      }
+    }
+  }
+  if (!ink) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
+  const result: RasterResult = {
+    width,
+    height,
+    data: out,
+    placement: { intrinsic: [iw, ih], scale, offset: [ox, oy] },
+    removed: clean.removed,
+    elements: clean.elements,
+  };
+  if (opts.png) result.png = encodeRgbPng(width, height, out);
+  return result;
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sanitizeSvg, decodeXmlText } from '../../../modalities/svg/sanitize.js';
+import { isGlimpseError } from '../../../src/util/errors.js';
+
+const NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"';
+
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isGlimpseError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
+}
+
+describe('sanitizeSvg', () => {
+  it('removes scripts, foreignObject and event handlers, keeps the rest byte for byte', () => {
+    const src = `<svg ${NS} onload="alert(1)" width="10" height="10"><script>alert(1)</script><rect onclick="x()" width="5" height="5" fill="red"/><foreignObject><div xmlns="http://www.w3.org/1999/xhtml"><p>hi</p></div></foreignObject><svg:script xmlns:svg="http://www.w3.org/2000/svg"/></svg>`;
+    const r = sanitizeSvg(src);
+    expect(r.svg).toBe(`<svg ${NS} width="10" height="10"><rect width="5" height="5" fill="red"/></svg>`);
+    expect(r.removed).toEqual(expect.arrayContaining(['onload attribute', 'script element', 'onclick attribute', 'foreignObject element', 'svg:script element']));
+  });
+
+  it('drops external hrefs (files, http, svg data URLs) and keeps #refs and inline rasters', () => {
+    const src =
+      `<svg ${NS}><image href="/etc/passwd" width="5" height="5"/><image xlink:href="http://x.test/a.png" width="5" height="5"/>` +
+      `<use href="#a"/><image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>` +
+      `<image href="data:image/svg+xml;base64,PHN2Zy8+" width="1" height="1"/><feImage xlink:href="&#x2F;tmp/x.png"/><rect id="a" width="1" height="1"/></svg>`;
+    const r = sanitizeSvg(src);
+    expect(r.svg).not.toContain('/etc/passwd');
+    expect(r.svg).not.toContain('http://x.test');
+    expect(r.svg).not.toContain('svg+xml');
+    expect(r.svg).not.toContain('x2F');
+    expect(r.svg).toContain('href="#a"');
+    expect(r.svg).toContain('data:image/png;base64');
+    expect(r.removed.filter((x) => x.includes('href')).length).toBe(4);
+  });
+
+  it('removes @import rules and stylesheet processing instructions', () => {
+    const src = `<?xml version="1.0"?><?xml-stylesheet href="evil.css"?><svg ${NS}><style>@import url(evil.css); rect { fill: red }</style><style><![CDATA[@import "x.css";]]></style><rect width="1" height="1"/></svg>`;
+    const r = sanitizeSvg(src);
+    expect(r.svg).not.toContain('@import');
+    expect(r.svg).not.toContain('evil.css');
+    expect(r.svg).toContain('<?xml version="1.0"?>');
+    expect(r.svg).toContain('rect { fill: red }');
+  });
+
+  it('expands internal entities, drops external ones and bounds expansion (billion laughs)', () => {
+    const src = `<!DOCTYPE svg [<!ENTITY R "<rect width='5' height='5'/>"><!ENTITY S "<script>x()</script>"><!ENTITY X SYSTEM "file:///etc/passwd">]><svg ${NS}>&R;&S;</svg>`;
+    const r = sanitizeSvg(src);
+    expect(r.svg).toContain("<rect width='5' height='5'/>");
+    expect(r.svg).not.toContain('script');
+    expect(r.svg).not.toContain('DOCTYPE');
+    expect(r.removed).toContain('external entity "X"');
+    let lol = '<!DOCTYPE svg [<!ENTITY a "lollollollollollollollollollol">';
+    for (let i = 1; i < 10; i++) lol += `<!ENTITY ${String.fromCharCode(97 + i)} "${`&${String.fromCharCode(96 + i)};`.repeat(10)}">`;
+    lol += `]><svg ${NS}><text>&j;</text></svg>`;
+    expect(codeOf(() => sanitizeSvg(lol))).toBe('too_large');
+  });
+
+  it('enforces the byte, element and depth limits', () => {
+    const many = `<svg ${NS}>${'<rect width="1" height="1"/>'.repeat(50)}</svg>`;
+    expect(codeOf(() => sanitizeSvg(many, { limits: { maxElements: 10 } }))).toBe('too_large');
+    expect(codeOf(() => sanitizeSvg(many, { limits: { maxBytes: 100 } }))).toBe('too_large');
+    const deep = `<svg ${NS}>${'<g>'.repeat(100)}${'</g>'.repeat(100)}</svg>`;
+    expect(codeOf(() => sanitizeSvg(deep))).toBe('too_large');
+    expect(sanitizeSvg(deep, { limits: { maxDepth: 200 } }).depth).toBe(101);
+    expect(sanitizeSvg(many).elements).toBe(51);
+    const huge = `<svg ${NS}><!--${'x'.repeat(1 << 20)}--></svg>`;
+    expect(codeOf(() => sanitizeSvg(huge))).toBe('too_large');
+  });
+
+  it('says why malformed documents fail', () => {
+    expect(codeOf(() => sanitizeSvg(''))).toBe('parse_error');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS}><rect width="1"`))).toBe('parse_error');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS}><g></svg>`))).toBe('parse_error');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS}><g>`))).toBe('parse_error');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS}><rect width=1/></svg>`))).toBe('parse_error');
+    expect(codeOf(() => sanitizeSvg('<html><body/></html>'))).toBe('not_svg');
+    expect(codeOf(() => sanitizeSvg('just text'))).toBe('not_svg');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS} viewBox="0 0 0 10"><rect/></svg>`))).toBe('zero_viewbox');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS} width="0" height="10"><rect/></svg>`))).toBe('zero_viewbox');
+    expect(codeOf(() => sanitizeSvg(`<svg ${NS}></svg><svg ${NS}></svg>`))).toBe('parse_error');
+    try {
+      sanitizeSvg(`<svg ${NS}><g>`, { name: 'model.svg' });
+    } catch (e) {
+      expect((e as Error).message).toMatch(/^model\.svg: unclosed <g>/);
+    }
+  });
+
+  it('adds the SVG (and xlink) namespace to a root that lacks it', () => {
+    const r = sanitizeSvg('<svg viewBox="0 0 1 1"><use xlink:href="#a"/></svg>');
+    expect(r.svg).toBe('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 1 1"><use xlink:href="#a"/></svg>');
+    expect(r.added).toEqual(['xmlns', 'xmlns:xlink']);
+    expect(sanitizeSvg(`<svg ${NS}/>`).added).toEqual([]);
+  });
+
+  it('keeps unicode text and attribute values with > inside quotes', () => {
+    const src = `<svg ${NS}><text x="1" y="2" data-x="a>b">héllo 世界 🎉</text></svg>`;
+    expect(sanitizeSvg(src).svg).toBe(src);
+  });
+
+  it('decodes character references', () => {
+    expect(decodeXmlText('&#x2F;a&amp;b&#47;&lt;')).toBe('/a&b/<');
+  });
+
+  it('never throws anything but a GlimpseError, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `<svg ${NS}>${s}</svg>`), fc.string().map((s) => `<svg ${s}`)), (s) => {
+        try {
+          const r = sanitizeSvg(s);
+          expect(typeof r.svg).toBe('string');
+        } catch (e) {
+          expect(isGlimpseError(e)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('output of arbitrary element soup never contains a script or an on* handler', () => {
+    const tag = fc.constantFrom('script', 'g', 'rect', 'foreignObject', 'a', 'image', 'SCRIPT');
+    const attr = fc.constantFrom('onload="x"', 'href="x.png"', 'fill="red"', 'ONCLICK="y"', 'xlink:href="/etc/x"', 'href="#a"');
+    const el = fc.tuple(tag, fc.array(attr, { maxLength: 3 }), fc.boolean()).map(([t, a, self]) => (self ? `<${t} ${a.join(' ')}/>` : `<${t} ${a.join(' ')}>t</${t}>`));
+    fc.assert(
+      fc.property(fc.array(el, { maxLength: 12 }), (els) => {
+        const r = sanitizeSvg(`<svg ${NS}>${els.join('')}</svg>`);
+        expect(r.svg.toLowerCase()).not.toMatch(/<script|<foreignobject|\son\w+=|href="(?!#)/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
