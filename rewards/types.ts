@@ -58,6 +58,29 @@ export interface RewardDefinition<P = unknown> {
   /** True when `score` returns a Promise (model-based rewards). */
   async?: boolean;
   score(input: RewardInput, params: P, ctx?: RewardContext): RewardResult | Promise<RewardResult>;
+  /**
+   * Ground-truth fields of `sample.answer` this reward reads (e.g. `['bbox', 'boxes']`). When
+   * given, the reward returns `null` whenever none of them is present; the conformance suite
+   * checks it. Leave it out for rewards that apply to every sample (format, length).
+   */
+  needs?: readonly string[];
+  /**
+   * Optional fast path: called ONCE per pipeline entry with the parsed params, returns the scorer
+   * for that entry (precompiled regexes, resolved options). Must give the same results as `score`.
+   */
+  compile?(params: P): (input: RewardInput, ctx?: RewardContext) => RewardResult | Promise<RewardResult>;
+  /** Worked examples: the conformance suite scores each and checks `score` (when given). */
+  examples?: RewardExample[];
+}
+
+/** A worked example of a reward (documentation that is also a test). */
+export interface RewardExample {
+  completion: string;
+  answer: Record<string, unknown>;
+  params?: Record<string, unknown>;
+  /** Expected score (compared to 1e-6), or null; leave out to only check range and determinism. */
+  score?: number | null;
+  note?: string;
 }
 
 /** One entry of a pipeline file. */
@@ -67,15 +90,19 @@ export interface PipelineEntrySpec {
   params?: Record<string, unknown>;
   /** Component key in outputs; defaults to `name` (set it to use one reward twice). */
   as?: string;
+  /** Shaping of this component's score before weighting (e.g. centre then log-sigmoid); see compose.ts. */
+  shaping?: Array<Record<string, unknown>>;
 }
 
 /** A pipeline as declared in YAML/JSON (`rewards.yaml`). */
 export interface PipelineSpec {
   rewards: PipelineEntrySpec[];
-  /** Component key: the total is 0 unless this component's score is > 0 (e.g. format). */
-  gate?: string;
+  /** Component key(s): the total is 0 unless each gate component's score is > 0 (e.g. format). */
+  gate?: string | string[];
   /** Optional shaping of the total (see compose.ts). */
   shaping?: Record<string, unknown> | Array<Record<string, unknown>>;
+  /** Pipeline name (defaults to the file name). */
+  name?: string;
 }
 
 /** What a pipeline returns for one completion. */
@@ -87,4 +114,8 @@ export interface ScoredItem {
   /** Per component: reason text, where a reward gave one. */
   reasons: Record<string, string>;
   details?: Record<string, Record<string, unknown> | undefined>;
+  /** Weighted sum of the (shaped) non-null components, before the gate and total shaping. */
+  raw?: number;
+  /** True when a gate component was not > 0, so the raw total was replaced by 0. */
+  gated?: boolean;
 }
