@@ -5,8 +5,10 @@
  */
 import type { ModalityAdapter } from './types.js';
 import { imageAdapter } from './image/adapter.js';
+import { svgAdapter } from './svg/adapter.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const BUILTIN_ADAPTERS: ReadonlyArray<ModalityAdapter<any>> = [
   imageAdapter,
+  svgAdapter,
 ];
