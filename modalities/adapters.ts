@@ -5,10 +5,12 @@
  */
 import type { ModalityAdapter } from './types.js';
 import { imageAdapter } from './image/adapter.js';
+import { videoAdapter } from './video/adapter.js';
 import { svgAdapter } from './svg/adapter.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const BUILTIN_ADAPTERS: ReadonlyArray<ModalityAdapter<any>> = [
   imageAdapter,
+  videoAdapter,
   svgAdapter,
 ];
