@@ -7,7 +7,8 @@
  * SIGHUP reloads the pipeline folder (a bad file keeps the old set); SIGTERM/SIGINT stop
  * accepting, let in-flight requests finish, then exit.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { pathToFileURL } from 'node:url';
 import { GlimpseError } from '../util/errors.js';
 
 function int(min: number, max: number): (v: string) => number {
@@ -39,6 +40,7 @@ interface Flags {
   maxBody: number;
   apiKeyEnv?: string;
   drainMs: number;
+  scorer?: string;
 }
 
 export function register(program: Command): void {
@@ -55,6 +57,7 @@ export function register(program: Command): void {
     .option('--max-body <bytes>', 'request body limit (e.g. 32m); larger bodies get 413', parseBytes, 32 * 1024 * 1024)
     .option('--api-key-env <var>', 'require the API key held in this environment variable (Authorization: Bearer / X-API-Key)')
     .option('--drain-ms <n>', 'on SIGTERM/SIGINT, time in-flight requests get to finish', int(0, 600_000), 30_000)
+    .addOption(new Option('--scorer <module>', 'advanced: a module exporting createScorer(sources) to use instead of glimpse pipelines').hideHelp())
     .action(async (flags: Flags) => {
       let apiKey: string | undefined;
       if (flags.apiKeyEnv !== undefined) {
@@ -75,6 +78,7 @@ export function register(program: Command): void {
         ...(flags.default !== undefined ? { defaultPipeline: flags.default } : {}),
         ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
         ...(apiKey !== undefined ? { apiKey } : {}),
+        ...(flags.scorer !== undefined ? { scorerModule: /^[a-z]+:/.test(flags.scorer) ? flags.scorer : pathToFileURL(flags.scorer).href } : {}),
       });
       process.stdout.write(
         `glimpse serve: listening on ${srv.url} (pipelines: ${srv.pipelines().join(', ')}; default: ${srv.defaultPipeline() ?? 'none'}; workers: ${srv.workers})\n`,
