@@ -1,0 +1,181 @@
+/**
+ * The evaluation loop: stream items from the benchmark's loader, skip those already in
+ * `results.jsonl` (resume), build requests in batches, let the model answer, score each answer as
+ * it arrives and append it to `results.jsonl`; then aggregate and write `metrics.json` and
+ * `report.md` (see ./report.ts).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { GlimpseError, describeError, isGlimpseError } from '../util/errors.js';
+import type { Progress } from './progress.js';
+import { RESULTS_FILE, ResultsWriter, checkResumable, readManifest, readResults, writeManifest, type RunManifest } from './results.js';
+import { writeReport, type RunSummary } from './report.js';
+import type { Benchmark, BenchmarkOptions, EvalItem, EvalModel, PreparedItem, SampleResult, SamplingParams } from './types.js';
+
+export interface RunOptions {
+  benchmark: Benchmark;
+  options: BenchmarkOptions;
+  model: EvalModel;
+  sampling: SamplingParams;
+  /** Run folder (created). */
+  out: string;
+  /** Requests handed to the model at once (default 32). */
+  batchSize?: number;
+  /** Rendered examples in the report (default 4). */
+  examples?: number;
+  /** Stop after this many consecutive failed requests with no success at all (default 20). */
+  maxConsecutiveErrors?: number;
+  progress?: Progress;
+  /** Called with one-line notes (resume, skipped data). */
+  log?: (line: string) => void;
+}
+
+/** Runs (or resumes) an evaluation and writes the report; resolves to the summary. */
+export async function runEval(o: RunOptions): Promise<RunSummary> {
+  const out = resolve(o.out);
+  await mkdir(out, { recursive: true });
+  const log = o.log ?? (() => undefined);
+  const manifest: RunManifest = {
+    benchmark: o.benchmark.name,
+    data: resolve(o.options.data),
+    ...(o.options.media ? { media: resolve(o.options.media) } : {}),
+    model: o.model.name,
+    sampling: { ...o.sampling },
+    options: {
+      ...(o.options.limit !== undefined ? { limit: o.options.limit } : {}),
+      ...(o.options.template !== undefined ? { template: o.options.template } : {}),
+      coords: o.options.coords ?? 'pixel',
+      maxPixels: o.options.maxPixels ?? 0,
+      ...(o.options.frames !== undefined ? { frames: o.options.frames } : {}),
+    },
+    started: new Date().toISOString(),
+    glimpse: '0.1.0',
+  };
+  const old = readManifest(out);
+  if (old) checkResumable(out, old, manifest);
+  else await writeManifest(out, manifest);
+
+  const resultsPath = join(out, RESULTS_FILE);
+  const prior = readResults(resultsPath);
+  if (prior.dropped.length) log(`${resultsPath}: dropped ${prior.dropped.length} incomplete line(s) (${prior.dropped.slice(0, 5).join(', ')}); those samples are evaluated again`);
+  const finished = new Map(prior.results.map((r) => [r.id, r]));
+  if (finished.size) log(`resuming: ${finished.size} sample(s) already in ${resultsPath}`);
+
+  const withMediaEarly = o.model.needs?.media !== false;
+  const loaded = await o.benchmark.load({ ...o.options, needMedia: withMediaEarly });
+  for (const n of loaded.notes) log(n);
+  const writer = await ResultsWriter.open(resultsPath);
+  const results: SampleResult[] = [];
+  const errors: Array<{ id: string; error: string }> = [];
+  const exampleItems = new Map<string, EvalItem>();
+  const nExamples = o.examples ?? 4;
+  const batchSize = Math.max(1, o.batchSize ?? 32);
+  const maxConsecutive = o.maxConsecutiveErrors ?? 20;
+  const withMedia = o.model.needs?.media !== false;
+  let consecutiveErrors = 0;
+  let successes = 0;
+  let reused = 0;
+  const seen = new Set<string>();
+  o.progress?.start(loaded.total, `${o.benchmark.name}`);
+
+  const keepExample = (item: EvalItem, r: SampleResult) => {
+    if (exampleItems.size < nExamples && o.benchmark.renderExample && r.pred !== undefined) exampleItems.set(item.id, item);
+  };
+
+  const flush = async (batch: EvalItem[]): Promise<void> => {
+    const prepared: Array<PreparedItem | undefined> = [];
+    for (const item of batch) {
+      try {
+        const p = await o.benchmark.prepare(item, o.options, withMedia);
+        if (o.model.needs?.reference) p.request.reference = o.benchmark.oracle(item, p);
+        prepared.push(p);
+      } catch (e) {
+        if (!isGlimpseError(e)) throw e;
+        errors.push({ id: item.id, error: e.message });
+        prepared.push(undefined);
+        o.progress?.tick(1);
+      }
+    }
+    const live = batch.map((item, i) => ({ item, p: prepared[i] })).filter((x): x is { item: EvalItem; p: PreparedItem } => x.p !== undefined);
+    if (live.length === 0) return;
+    await o.model.generate(
+      live.map((x) => x.p.request),
+      o.sampling,
+      {
+        onResult: async (i, g) => {
+          const { item, p } = live[i]!;
+          if (g.error !== undefined) {
+            errors.push({ id: item.id, error: g.error });
+            consecutiveErrors++;
+            o.progress?.tick(1, `errors ${errors.length}`);
+            return;
+          }
+          consecutiveErrors = 0;
+          successes++;
+          const prep: PreparedItem = g.coords ? { ...p, coords: g.coords } : p;
+          let s;
+          try {
+            s = await o.benchmark.score(item, g.text, prep);
+          } catch (e) {
+            // A scorer must not throw on model output; if one does, record it instead of losing the run.
+            s = { values: {}, failure: 'unparseable' as const, reason: `scoring failed: ${describeError(e)}` };
+          }
+          const r: SampleResult = {
+            id: item.id,
+            groups: item.groups,
+            completion: g.text,
+            ...s,
+            ...(prep.coords ? { coords: prep.coords } : {}),
+            ...(prep.context ? { context: prep.context } : {}),
+          };
+          await writer.append(r);
+          results.push(r);
+          keepExample(item, r);
+          o.progress?.tick(1);
+        },
+      },
+    );
+    if (successes === 0 && consecutiveErrors >= maxConsecutive) {
+      throw new GlimpseError('request_failed', `${consecutiveErrors} requests in a row failed, none succeeded; last error: ${errors[errors.length - 1]?.error}`);
+    }
+  };
+
+  try {
+    let batch: EvalItem[] = [];
+    for await (const item of loaded.items) {
+      if (seen.has(item.id)) {
+        throw new GlimpseError('corrupt', `${o.options.data}: id "${item.id}" occurs twice; every item needs a distinct id`);
+      }
+      seen.add(item.id);
+      const done = finished.get(item.id);
+      if (done) {
+        results.push(done);
+        keepExample(item, done);
+        reused++;
+        o.progress?.tick(1);
+        continue;
+      }
+      batch.push(item);
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) await flush(batch);
+  } finally {
+    await writer.close();
+    o.progress?.done();
+  }
+  await o.model.close?.();
+  return writeReport({
+    out,
+    benchmark: o.benchmark,
+    manifest: old ?? manifest,
+    results,
+    errors,
+    total: loaded.total,
+    reused,
+    notes: loaded.notes,
+    examples: [...exampleItems.values()],
+  });
+}
