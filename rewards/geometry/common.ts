@@ -57,15 +57,32 @@ export function resolveCoords(input: RewardInput, space: CoordSpace | undefined)
   const base = (input?.coords ?? input?.prepared?.coords) as CoordinateMap | undefined;
   const from = input?.coords ? 'input.coords' : input?.prepared?.coords ? 'prepared.coords' : 'identity';
   if (!base || typeof base.boxToOriginal !== 'function') {
-    if (space === undefined || space === 'pixel') {
-      return { map: null, info: { space: 'pixel', from: 'identity', map: 'identity (answers taken as original pixels)' } };
-    }
+    if (space === undefined || space === 'pixel') return IDENTITY;
     return {
       error: `coords '${space}' needs the image size to convert to original pixels: give the record "coords": {"image_size": [W, H], "input_size": [w, h]} or prepare the media with an adapter`,
     };
   }
+  // Maps are immutable: cache the resolution per (map, space, from) so that a batch scored with
+  // one map builds its description (and any rebuilt map) once.
+  let perMap = cache.get(base);
+  if (!perMap) cache.set(base, (perMap = new Map()));
+  const key = `${space ?? ''}|${from}`;
+  const hit = perMap.get(key);
+  if (hit) return hit;
+  const r = resolveUncached(base, space, from);
+  perMap.set(key, r);
+  return r;
+}
+
+const IDENTITY: ResolvedCoords = Object.freeze({
+  map: null,
+  info: Object.freeze({ space: 'pixel', from: 'identity', map: 'identity (answers taken as original pixels)' }) as ResolvedCoords['info'],
+});
+const cache = new WeakMap<CoordinateMap, Map<string, ResolvedCoords | { error: string }>>();
+
+function resolveUncached(base: CoordinateMap, space: CoordSpace | undefined, from: ResolvedCoords['info']['from']): ResolvedCoords | { error: string } {
   if (space === undefined || space === base.space) {
-    return { map: base, info: { space: base.space, from, map: base.describe() } };
+    return { map: base, info: Object.freeze({ space: base.space, from, map: base.describe() }) };
   }
   try {
     const map = createCoordinateMap({
@@ -74,7 +91,7 @@ export function resolveCoords(input: RewardInput, space: CoordSpace | undefined)
       region: [base.region[0], base.region[1], base.region[2], base.region[3]],
       space,
     });
-    return { map, info: { space, from, map: map.describe(), rebuilt: true } };
+    return { map, info: Object.freeze({ space, from, map: map.describe(), rebuilt: true }) };
   } catch (e) {
     return { error: `cannot rebuild the coordinate map for coords '${space}': ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -152,7 +169,10 @@ export function r6(x: number): number {
 
 /** Rounds each coordinate of a box for `details`. */
 export function rbox(b: ArrayLike<number>): number[] {
-  return Array.from(b, r6);
+  if (b.length === 4) return [r6(b[0] as number), r6(b[1] as number), r6(b[2] as number), r6(b[3] as number)];
+  const out: number[] = [];
+  for (let i = 0; i < b.length; i++) out.push(r6(b[i] as number));
+  return out;
 }
 
 /** At most this many boxes are listed in `details` (scores still use every box up to `max_boxes`). */

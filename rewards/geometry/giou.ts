@@ -36,7 +36,9 @@ export const giouReward = registerReward<GiouParams>(
       if (p.kind === 'null') return { score: null, reason: p.reason };
       if (p.kind === 'miss') return { score: -1, reason: p.reason, details: p.details };
       const g = giou(p.pred, p.gt);
-      return { score: g, details: { ...p.details, giou: r6(g), iou: r6(iou(p.pred, p.gt)) } };
+      p.details.giou = r6(g);
+      p.details.iou = r6(iou(p.pred, p.gt));
+      return { score: g, details: p.details };
     },
   }),
 );

@@ -37,7 +37,8 @@ export const iouReward = registerReward<IouParams>(
       if (p.kind === 'null') return { score: null, reason: p.reason };
       if (p.kind === 'miss') return { score: 0, reason: p.reason, details: p.details };
       const v = params.variant === 'vlm-r1' ? iouVlmR1(p.pred, p.gt) : iou(p.pred, p.gt);
-      return { score: v, details: { ...p.details, iou: r6(v) } };
+      p.details.iou = r6(v);
+      return { score: v, details: p.details };
     },
   }),
 );
