@@ -31,6 +31,11 @@ export interface RewardInput {
   prepared?: PreparedMedia;
   /** The map from the model's answer space to original units; else `prepared.coords`; else identity. */
   coords?: CoordinateMap;
+  /**
+   * The completions of the same prompt (a GRPO group), for group-relative rewards such as
+   * `shaping.length_bonus`; `index` is this completion's position in `completions`.
+   */
+  group?: { completions: readonly string[]; index: number };
 }
 
 export interface RewardResult {
