@@ -7,10 +7,12 @@ import type { ModalityAdapter } from './types.js';
 import { imageAdapter } from './image/adapter.js';
 import { videoAdapter } from './video/adapter.js';
 import { svgAdapter } from './svg/adapter.js';
+import { timeseriesAdapter } from './timeseries/adapter.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const BUILTIN_ADAPTERS: ReadonlyArray<ModalityAdapter<any>> = [
   imageAdapter,
   videoAdapter,
   svgAdapter,
+  timeseriesAdapter,
 ];
