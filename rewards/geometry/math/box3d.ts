@@ -148,7 +148,8 @@ export function iou3d(a: Box3DLike, b: Box3DLike): number {
   }
   const oz = overlap1d(az, adz, bz, bdz);
   if (oz === 0) return 0;
-  const area = rotatedRectIntersectionArea(ax, ay, adx, ady, ya, bx, by, bdx, bdy, yb);
+  // Clip in A-centred coordinates: corners then carry the boxes' own scale, not the scene's.
+  const area = rotatedRectIntersectionArea(0, 0, adx, ady, ya, bx - ax, by - ay, bdx, bdy, yb);
   if (!(area > 0)) return 0;
   const inter = area * oz;
   const r = inter / (adx * ady * adz + bdx * bdy * bdz - inter);

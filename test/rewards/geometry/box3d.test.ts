@@ -58,6 +58,16 @@ describe('iou3d', () => {
     expect(iou3d(a, { ...a, yaw: Math.PI / 4 })).toBeCloseTo(oct / (32 - oct), 12);
   });
 
+  it('any square footprint rotated by a multiple of 90° equals itself (property)', () => {
+    fc.assert(
+      fc.property(c, c, c, s, s, yaw, fc.integer({ min: -3, max: 3 }), (x, y, z, side, h, y0, k) => {
+        const a: Box3D = { center: [x, y, z], size: [side, side, h], yaw: y0 };
+        expect(iou3d(a, { ...a, yaw: y0 + (k * Math.PI) / 2 })).toBeGreaterThan(1 - 1e-9);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a thin box rotated 90° about its centre crosses itself', () => {
     const a: Box3D = { center: [0, 0, 0], size: [10, 2, 1] };
     // cross: overlap 2×2 = 4; union 20+20−4 = 36 (per unit height)
