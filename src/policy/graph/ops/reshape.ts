@@ -38,7 +38,7 @@ function inferReshape(x: Tensor, dims: Shape): Dim[] {
   return out;
 }
 
-/** Reshape `x` to `dims`, or to a run-time shape tensor with the declared `outShape`. */
+/** Reshape `x` to `dims`, or to a run-time shape tensor; `outShape` declares the result's (symbolic) shape. */
 export function reshape(g: GraphCore, x: Tensor, dims: Shape | Tensor, outShape?: Shape): Tensor {
   g.own(x, 'reshape');
   if (dims instanceof Tensor) {
@@ -46,7 +46,8 @@ export function reshape(g: GraphCore, x: Tensor, dims: Shape | Tensor, outShape?
     const n = dims.shape[0];
     return g.node1('Reshape', [x, dims], {}, x.dtype, outShape ?? (typeof n === 'number' ? Array.from({ length: n }, freshDim) : []));
   }
-  const out = inferReshape(x, dims);
+  const inferred = inferReshape(x, dims);
+  const out = outShape && outShape.length === inferred.length ? [...outShape] : inferred;
   if (out.length === x.rank && out.every((d, i) => d === x.shape[i])) return x;
   return g.node1('Reshape', [x, g.shapeTensor(dims)], {}, x.dtype, out);
 }
