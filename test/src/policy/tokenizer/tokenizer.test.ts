@@ -159,7 +159,7 @@ describe('glimpse tokenizer through @huggingface/transformers (local folder, off
         { role: 'user', content: [{ type: 'image' }, { type: 'video' }, { type: 'image' }] },
       ] as never,
       { tokenize: false, add_vision_id: true } as never,
-    ) as string;
+    ) as unknown as string;
     expect(withSystem).toBe(
       '<|im_start|>system\nThink first.<|im_end|>\n<|im_start|>user\nPicture 1: <|vision_start|><|image_pad|><|vision_end|>Video 1: <|vision_start|><|video_pad|><|vision_end|>Picture 2: <|vision_start|><|image_pad|><|vision_end|><|im_end|>\n',
     );
