@@ -127,6 +127,7 @@ export const detectionReward = registerReward<DetectionParams>(
           completeness_score: r6(r.completeness_score),
           miss_rate: r6(r.miss_rate),
           false_alarm_rate: r6(r.false_alarm_rate),
+          ...prf(r.matches.filter((m) => m.label_correct).length, preds.length, gts.length),
         });
         return withReason(r.score, noPred, details);
       }
@@ -143,6 +144,7 @@ export const detectionReward = registerReward<DetectionParams>(
           confidence_reward: r6(r.confidence_reward),
           kept_after_dedup: r.kept,
           results: r.results.slice(0, DETAIL_LIMIT).map((x) => ({ ...x, iou: r6(x.iou) })),
+          ...prf(r.results.filter((x) => x.iou > 0).length, r.kept, gts.length),
         });
         return withReason(params.component === 'iou' ? r.iou_reward : r.confidence_reward, undefined, details);
       }
@@ -161,6 +163,12 @@ export const detectionReward = registerReward<DetectionParams>(
     },
   }),
 );
+
+/** Precision, recall and F1 of a greedy variant's matches (true positives = counted matches). */
+function prf(tp: number, p: number, g: number) {
+  if (p === 0 && g === 0) return { tp, precision: 1, recall: 1, f1: 1 };
+  return { tp, precision: p ? r6(tp / p) : 0, recall: g ? r6(tp / g) : 0, f1: r6((2 * tp) / (p + g)) };
+}
 
 function withReason(score: number, reason: string | undefined, details: Record<string, unknown>) {
   const s = Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0;

@@ -171,6 +171,7 @@ describe('geometry.detection', () => {
     const r = score('geometry.detection', { completion: c, sample: two }, { variant: 'vlm-r1' });
     // position = (0 + 1) / 2; completeness = 1
     expect(r.score).toBeCloseTo(0.7 * 0.5 + 0.3 * 1, 12);
+    expect(r.details).toMatchObject({ tp: 1, precision: 0.5, recall: 0.5, f1: 0.5 });
     const none = score('geometry.detection', { completion: '<answer>[]</answer>', sample: two }, { variant: 'vlm-r1' });
     expect(none.score).toBe(0);
     expect(score('geometry.detection', { completion: '<answer>[1,2,3,4]</answer>', sample: sample({ boxes: [] }) }, { variant: 'vlm-r1' }).score).toBe(0);
@@ -182,7 +183,7 @@ describe('geometry.detection', () => {
     const c = "<answer>[{'Position': [0, 0, 100, 100], 'Confidence': 0.3}, {'Position': [0, 0, 100, 100], 'Confidence': 0.9}, {'Position': [5, 0, 100, 100], 'Confidence': 0.9}]</answer>";
     const r = score('geometry.detection', { completion: c, sample: gt }, { variant: 'visual-rft' });
     // kept: box 0 (conf .3) and box 2 (conf .9); order: box 2 (IoU .95 matched), box 0 (gt used → 0)
-    expect(r.details).toMatchObject({ kept_after_dedup: 2 });
+    expect(r.details).toMatchObject({ kept_after_dedup: 2, tp: 1, precision: 0.5, recall: 1 });
     expect(r.score).toBeCloseTo(0.95 / 2, 12);
     const conf = score('geometry.detection', { completion: c, sample: gt }, { variant: 'visual-rft', component: 'confidence' });
     expect(conf.score).toBeCloseTo((0.9 + 0.7) / 2, 12);
