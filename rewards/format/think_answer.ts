@@ -33,7 +33,14 @@ export const ThinkAnswerParams = z
 export type ThinkAnswerParams = z.infer<typeof ThinkAnswerParams>;
 
 const WS = /^\s*$/;
-const VLM_R1_BOX = /\[(\d+),\s*(\d+),\s*(\d+),\s*(\d+)\]/g;
+// Python's `\s` and `\d` (str patterns) are Unicode-aware: reproduce them for the published variants.
+const PY_SPACE = '[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_SPACE_RE = new RegExp(PY_SPACE);
+const VLM_R1_BOX = new RegExp(String.raw`\[(\p{Nd}+),${PY_SPACE}*(\p{Nd}+),${PY_SPACE}*(\p{Nd}+),${PY_SPACE}*(\p{Nd}+)\]`, 'gu');
+
+function pyIsSpace(c: string | undefined): boolean {
+  return c !== undefined && PY_SPACE_RE.test(c);
+}
 
 /**
  * VLM-R1's `<think>.*?</think>\s*<answer>.*?\{.*\[\d+,\s*\d+,\s*\d+,\s*\d+\].*\}.*?</answer>`
@@ -50,7 +57,7 @@ export function vlmR1FormatMatch(s: string): boolean {
     const close = s.indexOf('</think>', from);
     if (close < 0) return false;
     let i = close + 8;
-    while (i < s.length && /\s/.test(s[i]!)) i++;
+    while (i < s.length && pyIsSpace(s[i])) i++;
     if (s.startsWith('<answer>', i)) {
       answerEnd = i + 8;
       break;
@@ -76,7 +83,7 @@ export function visualRftFormatMatch(s: string): boolean {
     const close = s.indexOf('</think>', from);
     if (close < 0 || close + 8 > limit) return false;
     let i = close + 8;
-    while (i < limit && /\s/.test(s[i]!)) i++;
+    while (i < limit && pyIsSpace(s[i])) i++;
     if (s.startsWith('<answer>', i) && i + 8 <= limit) return true;
     from = close + 1;
   }

@@ -6,6 +6,7 @@
  * shaping.repetition — GRIT's repetition penalty (Fan et al. 2025) on adjacent identical n-grams
  * of words (n = 8): with R the number of positions i where words[i, i+n) = words[i+n, i+2n) and
  * P the number of positions, score = −max_penalty · R / P (max_penalty 0.5, GRIT's cap).
+ * `mode: any` counts instead the n-grams that already occurred earlier (loops of any period).
  */
 import { z } from 'zod';
 import { extractTag } from '../parse/index.js';
@@ -79,6 +80,10 @@ export const RepetitionParams = z
   .object({
     n: z.number().int().min(1).max(64).default(8).describe('n-gram size in words (GRIT: 8)'),
     max_penalty: z.number().min(0).max(1).default(0.5).describe('penalty when every position repeats (GRIT: 0.5)'),
+    mode: z
+      .enum(['adjacent', 'any'])
+      .default('adjacent')
+      .describe('adjacent: words[i, i+n) = words[i+n, i+2n) (GRIT); any: the n-gram at i already occurred earlier (catches loops of any period)'),
   })
   .strict();
 export type RepetitionParams = z.infer<typeof RepetitionParams>;
@@ -86,9 +91,21 @@ export type RepetitionParams = z.infer<typeof RepetitionParams>;
 function scoreRepetition(completion: unknown, p: RepetitionParams): RewardResult {
   const words = textOf(completion).split(/\s+/).filter((w) => w.length > 0);
   const n = p.n;
+  let repeats = 0;
+  if (p.mode === 'any') {
+    const positions = words.length - n + 1;
+    if (positions <= 1) return { score: 0 };
+    const seen = new Set<string>();
+    for (let i = 0; i < positions; i++) {
+      const g = words.slice(i, i + n).join('\u0000');
+      if (seen.has(g)) repeats++;
+      else seen.add(g);
+    }
+    if (repeats === 0) return { score: 0 };
+    return { score: -p.max_penalty * (repeats / positions), reason: `${repeats} repeated ${n}-gram(s)`, details: { repeats, positions } };
+  }
   const positions = words.length - 2 * n + 1;
   if (positions <= 0) return { score: 0 };
-  let repeats = 0;
   for (let i = 0; i < positions; i++) {
     let same = true;
     for (let k = 0; k < n; k++) {
@@ -114,5 +131,6 @@ registerReward<RepetitionParams>({
   examples: [
     { completion: 'the cat sits on the mat and looks left', answer: {}, score: 0 },
     { completion: 'a b a b a b a b a b', answer: {}, params: { n: 2 }, score: -0.5 },
+    { completion: 'a b c a b c', answer: {}, params: { n: 2, mode: 'any' }, score: -0.5 * (2 / 5) },
   ],
 });
