@@ -50,15 +50,16 @@ export class Counter {
   }
 }
 
-/** A value read when the metrics are rendered. */
+/** A value read when the metrics are rendered (a gauge, or a counter kept elsewhere). */
 export class Gauge {
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly read: () => number,
+    private readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
   render(): string {
-    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${fmt(this.read())}\n`;
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n${this.name} ${fmt(this.read())}\n`;
   }
 }
 
@@ -103,13 +104,20 @@ export class ServerMetrics {
   readonly reloads = new Counter('glimpse_reloads_total', 'Pipeline reloads (SIGHUP), by result (ok, failed).');
   private readonly gauges: Gauge[];
 
-  constructor(state: { queueDepth(): number; inFlight(): number; busyWorkers(): number; workers(): number; pipelines(): number } = nullState) {
+  constructor(
+    state: { queueDepth(): number; inFlight(): number; busyWorkers(): number; workers(): number; pipelines(): number; busySeconds(): number } = nullState,
+  ) {
     this.gauges = [
       new Gauge('glimpse_queue_depth', 'Requests admitted and not yet in a worker (reading their body or waiting).', state.queueDepth),
       new Gauge('glimpse_in_flight_requests', 'Requests admitted and not yet answered.', state.inFlight),
       new Gauge('glimpse_workers_busy', 'Worker threads scoring a request.', state.busyWorkers),
       new Gauge('glimpse_workers', 'Worker threads ready or working.', state.workers),
       new Gauge('glimpse_pipelines', 'Pipelines loaded.', state.pipelines),
+      new Gauge('glimpse_worker_busy_seconds_total', 'Time workers spent on requests, summed over workers (utilisation = rate / workers).', state.busySeconds, 'counter'),
+      new Gauge('process_cpu_seconds_total', 'CPU time of the server process (all threads), seconds.', () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1e6;
+      }, 'counter'),
       new Gauge('process_resident_memory_bytes', 'Resident set size of the server process, bytes.', () => process.memoryUsage.rss()),
       new Gauge('nodejs_heap_used_bytes', 'V8 heap used by the main thread, bytes.', () => process.memoryUsage().heapUsed),
     ];
@@ -120,4 +128,4 @@ export class ServerMetrics {
   }
 }
 
-const nullState = { queueDepth: () => 0, inFlight: () => 0, busyWorkers: () => 0, workers: () => 0, pipelines: () => 0 };
+const nullState = { queueDepth: () => 0, inFlight: () => 0, busyWorkers: () => 0, workers: () => 0, pipelines: () => 0, busySeconds: () => 0 };

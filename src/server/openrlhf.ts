@@ -20,15 +20,28 @@ import { parseItem, kindOf } from './record.js';
 import { RequestError, finiteOr0, pickPipeline, scoreGrouped, type JobResult, type ScoreContext } from './protocol.js';
 
 /** Special tokens that decoders leave at the end of a response; stripped from completions. */
-const TRAILING_SPECIAL = /(?:\s*(?:<\|im_end\|>|<\|endoftext\|>|<\|eot_id\|>|<\|end_of_text\|>|<end_of_turn>|<\/s>|<eos>|<\|end\|>))+\s*$/;
+const TRAILING_SPECIAL = ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '<|end_of_text|>', '<end_of_turn>', '</s>', '<eos>', '<|end|>'];
 /** How much of a prompt's end is searched for when the whole prompt is not found verbatim. */
 const TAIL = 64;
+
+/** `s` without trailing whitespace and end-of-turn / padding tokens (in any number and order). */
+function stripTrailingSpecial(s: string): string {
+  let end = s.length;
+  for (;;) {
+    let e = end;
+    while (e > 0 && /\s/.test(s[e - 1]!)) e--;
+    const t = TRAILING_SPECIAL.find((tok) => e >= tok.length && s.startsWith(tok, e - tok.length));
+    if (!t) return end === s.length ? s : s.slice(0, end);
+    end = e - t.length;
+  }
+}
 
 /**
  * The response inside `query`: the text after `prompt`. The prompt is looked for as a prefix,
  * then anywhere (left padding / BOS before it), then by its last 64 characters (a decoder that
  * normalised the prompt's start); when none match, the whole query is the completion. Trailing
- * end-of-turn / padding tokens (`<|im_end|>`, `<|endoftext|>`, `</s>`, ...) are removed.
+ * end-of-turn / padding tokens (`<|im_end|>`, `<|endoftext|>`, `</s>`, ...) are removed, with the
+ * whitespace between them.
  */
 export function completionFromQuery(query: string, prompt: string | undefined): string {
   let out = query;
@@ -44,7 +57,7 @@ export function completionFromQuery(query: string, prompt: string | undefined): 
       }
     }
   }
-  return out.length > 0 && out.length < 1_000_000 ? out.replace(TRAILING_SPECIAL, '') : out;
+  return stripTrailingSpecial(out);
 }
 
 const LABEL_KEYS = new Set(['answer', 'coords', 'pipeline', 'id', 'task', 'meta']);
@@ -109,19 +122,31 @@ export async function handleOpenRlhf(body: unknown, ctx: ScoreContext): Promise<
   const labels = body.labels === undefined || body.labels === null ? undefined : stringArray(body, 'labels', n, true);
   const inputs: RewardInput[] = new Array(n);
   const pipelines: string[] = new Array(n);
+  // GRPO sends G rollouts per prompt with one label: parse each (label, prompt) once
+  const seen = new Map<string, { input: RewardInput; pipeline: string }>();
   for (let i = 0; i < n; i++) {
     const q = query[i];
     if (typeof q !== 'string') throw new RequestError(400, 'bad_request', `query[${i}]: must be a string, got ${kindOf(q)}`);
     const p = prompts?.[i];
     if (p !== undefined && p !== null && typeof p !== 'string') throw new RequestError(400, 'bad_request', `prompts[${i}]: must be a string, got ${kindOf(p)}`);
-    const label = parseLabel(labels?.[i], i);
-    pipelines[i] = pickPipeline(ctx, label.pipeline, `labels[${i}].pipeline`);
-    const sample: Record<string, unknown> = { id: label.id ?? `openrlhf-${i}`, prompt: p ?? '', answer: label.answer };
-    if (label.task !== undefined) sample.task = label.task;
-    if (label.meta !== undefined) sample.meta = label.meta;
-    const item = parseItem({ completion: completionFromQuery(q, p ?? undefined), sample, ...(label.coords != null ? { coords: label.coords } : {}) });
-    if (!item.ok) throw new RequestError(400, 'bad_request', `labels[${i}]: ${item.error.replace(/^sample: /, '')}`);
-    inputs[i] = item.input;
+    const raw = labels?.[i];
+    const key = typeof raw === 'string' || raw === undefined || raw === null ? `${raw ?? '\u0001'}\u0000${p ?? ''}` : undefined;
+    let known = key === undefined ? undefined : seen.get(key);
+    if (!known) {
+      const label = parseLabel(raw, i);
+      const pipeline = pickPipeline(ctx, label.pipeline, `labels[${i}].pipeline`);
+      const sample: Record<string, unknown> = { id: label.id ?? `openrlhf-${i}`, prompt: p ?? '', answer: label.answer };
+      if (label.task !== undefined) sample.task = label.task;
+      if (label.meta !== undefined) sample.meta = label.meta;
+      const item = parseItem({ completion: '', sample, ...(label.coords != null ? { coords: label.coords } : {}) });
+      if (!item.ok) throw new RequestError(400, 'bad_request', `labels[${i}]: ${item.error.replace(/^sample: /, '')}`);
+      known = { input: item.input, pipeline };
+      if (key !== undefined) seen.set(key, known);
+    }
+    pipelines[i] = known.pipeline;
+    const input: RewardInput = { completion: completionFromQuery(q, p ?? undefined), sample: known.input.sample };
+    if (known.input.coords) input.coords = known.input.coords;
+    inputs[i] = input;
   }
   const { items, scored } = await scoreGrouped(ctx, pipelines, inputs);
   const rewards = new Array<number>(n);

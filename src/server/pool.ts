@@ -71,6 +71,8 @@ export class WorkerPool {
   private startWaiter: { resolve(): void; reject(e: Error): void; pending: number } | null = null;
   /** Moving average of a job's time in a worker, ms (for Retry-After). */
   private avgServiceMs = 10;
+  /** Time workers spent on finished jobs, ms. */
+  private busyMs = 0;
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -103,6 +105,11 @@ export class WorkerPool {
   /** Workers ready for work or working. */
   get live(): number {
     return this.slots.reduce((n, s) => n + (s.ready ? 1 : 0), 0);
+  }
+
+  /** Seconds workers spent on jobs so far (finished jobs). */
+  get busySeconds(): number {
+    return this.busyMs / 1000;
   }
 
   /** A guess of the wait for a new job, in ms (queue ahead of it over the workers). */
@@ -273,6 +280,7 @@ export class WorkerPool {
         slot.job = null;
         clearTimeout(slot.stuckTimer);
         const took = performance.now() - job.started;
+        this.busyMs += took;
         this.avgServiceMs += 0.1 * (took - this.avgServiceMs);
         this.finish(job, m.result);
         this.dispatch();

@@ -80,6 +80,7 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
     busyWorkers: () => pool.busy,
     workers: () => pool.live,
     pipelines: () => current.names.length,
+    busySeconds: () => pool.busySeconds,
   });
   const init = (): WorkerInit => ({
     scorerModule,
