@@ -8,6 +8,7 @@ import { imageAdapter } from './image/adapter.js';
 import { videoAdapter } from './video/adapter.js';
 import { svgAdapter } from './svg/adapter.js';
 import { timeseriesAdapter } from './timeseries/adapter.js';
+import { scene3dAdapter } from './scene3d/adapter.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const BUILTIN_ADAPTERS: ReadonlyArray<ModalityAdapter<any>> = [
@@ -15,4 +16,5 @@ export const BUILTIN_ADAPTERS: ReadonlyArray<ModalityAdapter<any>> = [
   videoAdapter,
   svgAdapter,
   timeseriesAdapter,
+  scene3dAdapter,
 ];
