@@ -72,6 +72,8 @@ export async function writeReport(r: ReportInput): Promise<RunSummary> {
   const b = r.benchmark;
   const percent = new Set(b.percentMetrics ?? b.metrics);
   const metrics = jsonSafe(b.aggregate(r.results));
+  // the published metrics first, then any extra keys a benchmark reports (e.g. reward components)
+  const keys = [...b.metrics, ...Object.keys(metrics).filter((k) => !b.metrics.includes(k))];
   const breakdown: RunSummary['breakdown'] = {};
   for (const [key, values] of groupKeys(r.results)) {
     if (values.length < 2 && key !== 'split') continue;
@@ -129,7 +131,7 @@ export async function writeReport(r: ReportInput): Promise<RunSummary> {
     total: r.total,
     errors: r.errors.length,
     metrics,
-    percent: b.metrics.filter((m) => percent.has(m)),
+    percent: keys.filter((m) => percent.has(m)),
     breakdown,
     failures,
     examples: exampleFiles,
@@ -144,12 +146,12 @@ export async function writeReport(r: ReportInput): Promise<RunSummary> {
   if (b.paper) md.push(`- benchmark: ${b.paper}`);
   md.push(`- percentages are shares of scored samples ×100 (metrics.json holds fractions)`, '');
   md.push('## Metrics', '', '| metric | value |', '|---|---|');
-  for (const m of b.metrics) md.push(`| ${m} | ${formatMetric(metrics[m] ?? undefined, percent.has(m))}${percent.has(m) && typeof metrics[m] === 'number' ? ' %' : ''} |`);
+  for (const m of keys) md.push(`| ${m} | ${formatMetric(metrics[m] ?? undefined, percent.has(m))}${percent.has(m) && typeof metrics[m] === 'number' ? ' %' : ''} |`);
   md.push('');
   for (const [key, groups] of Object.entries(breakdown)) {
-    md.push(`## By ${key}`, '', `| ${key} | n | ${b.metrics.join(' | ')} |`, `|---|---|${b.metrics.map(() => '---').join('|')}|`);
+    md.push(`## By ${key}`, '', `| ${key} | n | ${keys.join(' | ')} |`, `|---|---|${keys.map(() => '---').join('|')}|`);
     for (const [v, g] of Object.entries(groups)) {
-      md.push(`| ${cell(v)} | ${g.n} | ${b.metrics.map((m) => formatMetric(g.metrics[m] ?? undefined, percent.has(m))).join(' | ')} |`);
+      md.push(`| ${cell(v)} | ${g.n} | ${keys.map((m) => formatMetric(g.metrics[m] ?? undefined, percent.has(m))).join(' | ')} |`);
     }
     md.push('');
   }

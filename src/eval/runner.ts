@@ -117,7 +117,9 @@ export async function runEval(o: RunOptions): Promise<RunSummary> {
           try {
             s = await o.benchmark.score(item, g.text, prep);
           } catch (e) {
-            // A scorer must not throw on model output; if one does, record it instead of losing the run.
+            // A configuration problem (unknown task, bad pipeline) stops the run; any other throw is a
+            // scorer bug on this output, recorded instead of losing the run.
+            if (isGlimpseError(e)) throw e;
             s = { values: {}, failure: 'unparseable' as const, reason: `scoring failed: ${describeError(e)}` };
           }
           const r: SampleResult = {
@@ -167,7 +169,8 @@ export async function runEval(o: RunOptions): Promise<RunSummary> {
     o.progress?.done();
   }
   await o.model.close?.();
-  return writeReport({
+  try {
+    return await writeReport({
     out,
     benchmark: o.benchmark,
     manifest: old ?? manifest,
@@ -176,6 +179,9 @@ export async function runEval(o: RunOptions): Promise<RunSummary> {
     total: loaded.total,
     reused,
     notes: loaded.notes,
-    examples: [...exampleItems.values()],
-  });
+      examples: [...exampleItems.values()],
+    });
+  } finally {
+    await o.benchmark.close?.();
+  }
 }

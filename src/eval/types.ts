@@ -175,6 +175,8 @@ export interface Benchmark {
   score(item: EvalItem, completion: string, prepared: PreparedItem): SampleScore | Promise<SampleScore>;
   /** Aggregates per-sample results into the published metrics. */
   aggregate(results: readonly SampleResult[]): Record<string, MetricValue>;
+  /** Releases what the benchmark started (render pools, model sessions); called once at the end. */
+  close?(): Promise<void>;
   /** Draws an example (prediction and truth) as a PNG; undefined when the benchmark has no picture. */
   renderExample?(item: EvalItem, result: SampleResult): Promise<Uint8Array | undefined>;
 }

@@ -4,5 +4,11 @@
  */
 import './refcoco.js';
 import './charades-sta.js';
+import './hc-stvg.js';
+import './scanrefer.js';
+import './svg.js';
+import './timeseries.js';
+import './mcq.js';
+import './synthetic.js';
 
 export { getBenchmark, listBenchmarkNames, listBenchmarks, registerBenchmark } from '../registry.js';
