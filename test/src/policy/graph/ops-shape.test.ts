@@ -101,3 +101,19 @@ describe('indexing: gradients', () => {
     });
   });
 });
+
+describe('transpose folding', () => {
+  it('a transpose of a transpose is one node, and an inverse pair cancels', () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', [2, 3, 4, 5]);
+    const t1 = g.transpose(x, [0, 2, 1, 3]);
+    const t2 = g.transpose(t1, [0, 1, 3, 2]);
+    expect(t2.shape).toEqual([2, 4, 5, 3]);
+    expect(g.producer.get(t2.name)!.inputs[0]).toBe('x');
+    expect(g.producer.get(t2.name)!.attrs.perm).toEqual([0, 2, 3, 1]);
+    expect(g.transpose(t1, [0, 2, 1, 3])).toBe(x);
+  });
+  it('folded transposes keep correct gradients', async () => {
+    await expectGradOk({ inputs: { a: { dtype: 'float64', shape: [2, 3, 4] } }, build: (g, x) => g.mul(g.transpose(g.transpose(x.a!, [1, 0, 2]), [0, 2, 1]), 2) });
+  });
+});
