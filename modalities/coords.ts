@@ -76,6 +76,7 @@ export function createCoordinateMap(spec: CoordinateMapSpec): CoordinateMap {
   const sx = rw / unit[0]!;
   const sy = rh / unit[1]!;
   const toOriginal = (p: Point): Point => [region[0] + p[0] * sx, region[1] + p[1] * sy];
+  let description: string | undefined; // built once: rewards put it in their details on every call
   const fromOriginal = (p: Point): Point => [(p[0] - region[0]) / sx, (p[1] - region[1]) / sy];
   return {
     space,
@@ -87,9 +88,9 @@ export function createCoordinateMap(spec: CoordinateMapSpec): CoordinateMap {
     boxToOriginal: (b) => [region[0] + b[0] * sx, region[1] + b[1] * sy, region[0] + b[2] * sx, region[1] + b[3] * sy],
     boxFromOriginal: (b) => [(b[0] - region[0]) / sx, (b[1] - region[1]) / sy, (b[2] - region[0]) / sx, (b[3] - region[1]) / sy],
     toJSON: () => ({ original, input, space, region }),
-    describe: () =>
+    describe: () => (description ??=
       `${space} over ${input[0]}x${input[1]} input of ${original[0]}x${original[1]} original` +
-      (spec.region ? ` (region ${region.join(',')})` : ''),
+      (spec.region ? ` (region ${region.join(',')})` : '')),
   };
 }
 

@@ -220,38 +220,48 @@ export function compilePipeline(spec: unknown, opts?: { name?: string; source?: 
   const name = opts?.name ?? p.name ?? 'pipeline';
   const gateIdx = gates.map((g) => entries.findIndex((e) => e.key === g));
 
+  // Flat arrays for the hot path (no per-call lookups or allocations beyond the output).
+  const nE = entries.length;
+  const keysArr = entries.map((e) => e.key);
+  const weights = entries.map((e) => e.weight);
+  const los = entries.map((e) => e.def.range[0]);
+  const his = entries.map((e) => e.def.range[1]);
+  const shapes = entries.map((e) => e.shape);
+  const gateKeys = gateIdx.map((i) => keysArr[i]!);
+
   const combine = (results: RewardResult[]): ScoredItem => {
     const components: Record<string, number | null> = {};
     const reasons: Record<string, string> = {};
     let details: Record<string, Record<string, unknown> | undefined> | undefined;
     let sum = 0;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
+    for (let i = 0; i < nE; i++) {
+      const key = keysArr[i]!;
       const r = results[i]!;
       let s = r.score;
-      if (s !== null && !(typeof s === 'number' && Number.isFinite(s))) {
-        reasons[e.key] = `internal error: score ${String(s)} is not a finite number`;
-        s = null;
-      } else if (s !== null) {
-        const [lo, hi] = e.def.range;
-        if (s < lo) s = lo;
-        else if (s > hi) s = hi;
+      if (s !== null) {
+        if (typeof s !== 'number' || !Number.isFinite(s)) {
+          reasons[key] = `internal error: score ${String(s)} is not a finite number`;
+          s = null;
+        } else if (s < los[i]!) s = los[i]!;
+        else if (s > his[i]!) s = his[i]!;
       }
-      components[e.key] = s;
-      if (r.reason !== undefined && reasons[e.key] === undefined) reasons[e.key] = r.reason;
-      if (r.details !== undefined) (details ??= {})[e.key] = r.details;
-      if (s !== null) sum += e.weight * (e.shape ? e.shape(s) : s);
+      components[key] = s;
+      if (r.reason !== undefined && reasons[key] === undefined) reasons[key] = r.reason;
+      if (r.details !== undefined) (details ??= {})[key] = r.details;
+      if (s !== null) {
+        const f = shapes[i];
+        sum += weights[i]! * (f ? f(s) : s);
+      }
     }
     let gated = false;
-    for (const gi of gateIdx) {
-      const g = components[entries[gi]!.key];
-      if (g !== null && g !== undefined && !(g > 0)) gated = true;
+    for (const g of gateKeys) {
+      const v = components[g];
+      if (v !== null && v !== undefined && !(v > 0)) gated = true;
     }
-    const rawTotal = sum;
     let reward = gated ? 0 : sum;
     if (shapeTotal) reward = shapeTotal(reward);
     if (!Number.isFinite(reward)) reward = 0;
-    const out: ScoredItem = { reward, components, reasons, raw: rawTotal, gated };
+    const out: ScoredItem = { reward, components, reasons, raw: sum, gated };
     if (details) out.details = details;
     return out;
   };
@@ -271,8 +281,8 @@ export function compilePipeline(spec: unknown, opts?: { name?: string; source?: 
         const names = entries.filter((e) => e.def.async).map((e) => e.def.name);
         throw new GlimpseError('unsupported', `pipeline ${name}: ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} async (model-based); use score(), not scoreSync()`);
       }
-      const results: RewardResult[] = new Array(entries.length);
-      for (let i = 0; i < entries.length; i++) {
+      const results: RewardResult[] = new Array(nE);
+      for (let i = 0; i < nE; i++) {
         const e = entries[i]!;
         try {
           results[i] = safeResult(e, e.run(input));
