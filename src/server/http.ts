@@ -134,7 +134,12 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): vo
     if (!reading) return;
     stopReading();
     fail(504, 'deadline', `the request body did not arrive within the ${ctx.deadlineMs} ms deadline`, { connection: 'close' });
-    req.destroy();
+    // let the 504 reach the client, then drop the connection whatever it is still sending
+    const cut = setTimeout(() => req.socket?.destroy(), 1000);
+    res.once('finish', () => {
+      clearTimeout(cut);
+      req.socket?.destroy();
+    });
   }, ctx.deadlineMs);
 
   let released = false;
