@@ -126,7 +126,7 @@ export function show(v: unknown): string {
 export async function videoRequest(
   item: EvalItem,
   options: BenchmarkOptions,
-): Promise<{ images: EncodedImage[]; text: string; times: number[]; size?: [number, number]; duration?: number }> {
+): Promise<{ images: EncodedImage[]; text: string; times: number[]; size?: [number, number]; duration?: number; coords: CoordinateMapSpec }> {
   const media = item.sample.media[0];
   if (!media) throw new GlimpseError('not_found', `${item.id}: item has no video`);
   const { getAdapter } = await import('../../../modalities/registry.js');
@@ -136,7 +136,11 @@ export async function videoRequest(
   } catch (e) {
     throw new GlimpseError('not_available', `${item.id}: video frames need the video adapter, which is not in this build (${(e as Error).message})`, 'score pre-computed answers with --predictions, or use --model oracle');
   }
-  const prepared = await adapter.prepare(media, { ...(options.frames ? { frames: options.frames, maxFrames: options.frames } : {}) });
+  const prepared = await adapter.prepare(media, {
+    ...(options.frames ? { sampling: { frames: options.frames } } : {}),
+    space: options.coords ?? 'pixel',
+    placeholder: '',
+  });
   const { toEncodedImage } = await import('../images.js');
   const images: EncodedImage[] = [];
   const times: number[] = [];
@@ -147,5 +151,5 @@ export async function videoRequest(
   const text = prepared.text && prepared.text.trim() !== '' ? prepared.text : times.map((t, i) => `Frame ${i + 1} at ${t.toFixed(2)} s.`).join('\n');
   const duration = typeof prepared.meta.duration === 'number' ? prepared.meta.duration : undefined;
   const first = prepared.images[0];
-  return { images, text, times, ...(first ? { size: [first.width, first.height] as [number, number] } : {}), ...(duration !== undefined ? { duration } : {}) };
+  return { images, text, times, coords: prepared.coords.toJSON(), ...(first ? { size: [first.width, first.height] as [number, number] } : {}), ...(duration !== undefined ? { duration } : {}) };
 }

@@ -156,12 +156,9 @@ const hcstvg: Benchmark = {
       return { request: { id: item.id, prompt: item.sample.prompt }, ...(meta.size ? { coords: { original: meta.size, space } } : {}) };
     }
     const v = await videoRequest(item, o);
-    const original = meta.size ?? v.size;
-    return {
-      request: { id: item.id, prompt: `${v.text}\n${item.sample.prompt}`, images: v.images },
-      ...(original ? { coords: { original, input: v.size ?? original, space } } : {}),
-      context: { times: v.times },
-    };
+    // the adapter's map goes to decoded-frame pixels; the annotation's img_hw is the original size
+    const coords = meta.size ? { ...v.coords, original: meta.size } : v.coords;
+    return { request: { id: item.id, prompt: `${v.text}\n${item.sample.prompt}`, images: v.images }, coords, context: { times: v.times } };
   },
   oracle(item, p) {
     const meta = item.sample.meta as unknown as StvgMeta;
