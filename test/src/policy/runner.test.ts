@@ -91,3 +91,25 @@ describe('GraphRunner', () => {
     }
   });
 });
+
+describe('GraphRunner: bad feeds', () => {
+  it('a feed of the wrong dtype or rank is a GlimpseError, not a crash', async () => {
+    const r = new GraphRunner(() => scaleGraph());
+    await expect(r.run({ x: new ort.Tensor('int64', new BigInt64Array(2), [1, 2]) })).rejects.toMatchObject({ name: 'GlimpseError' });
+    await expect(r.run({ x: new ort.Tensor('float32', new Float32Array(2), [2]) })).rejects.toMatchObject({ name: 'GlimpseError' });
+    await r.release();
+  });
+
+  it('a factory that throws does not poison the cache', async () => {
+    let fail = true;
+    const r = new GraphRunner(() => {
+      if (fail) throw new Error('build failed');
+      return scaleGraph();
+    });
+    await expect(r.run(feed(1, 1))).rejects.toThrow(/build failed/);
+    fail = false;
+    const out = await r.run(feed(1, 1));
+    expect(Array.from(out.y!.data as Float32Array)).toEqual([0]);
+    await r.release();
+  });
+});

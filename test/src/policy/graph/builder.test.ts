@@ -89,3 +89,50 @@ describe('GraphBuilder', () => {
     expect(readFileSync(out.model).length).toBeGreaterThan(0);
   });
 });
+
+describe('GraphBuilder: unusual input', () => {
+  it('unicode and long names survive serialisation', async () => {
+    const g = new GraphBuilder();
+    const name = `x→ü ${'名'.repeat(2000)}`;
+    const x = g.input(name, 'float32', ['n']);
+    g.output('y', g.mul(x, 2));
+    const s = await ort.InferenceSession.create(g.toBytes());
+    expect(s.inputNames).toEqual([name]);
+  });
+
+  it('NaN and infinities propagate through forward and backward without crashing', async () => {
+    const { grad } = await import('../../../../src/policy/graph/autodiff.js');
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', [3]);
+    const loss = g.reduceSum(g.mul(g.tanh(x), x), undefined, false);
+    g.output('loss', loss);
+    g.output('dx', grad(g, loss, [x])[0]!);
+    const s = await ort.InferenceSession.create(g.toBytes());
+    const r = await s.run({ x: new ort.Tensor('float32', new Float32Array([Number.NaN, 1, Number.POSITIVE_INFINITY]), [3]) });
+    expect(Number.isNaN((r.loss!.data as Float32Array)[0])).toBe(true);
+    expect(Number.isNaN((r.dx!.data as Float32Array)[0])).toBe(true);
+    expect((r.dx!.data as Float32Array)[1]).toBeCloseTo(Math.tanh(1) + 1 - Math.tanh(1) ** 2, 5);
+  });
+
+  it('empty tensors (a zero-size batch) run forward and backward', async () => {
+    const { grad } = await import('../../../../src/policy/graph/autodiff.js');
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', ['n', 4]);
+    const w = g.input('w', 'float32', [4, 2]);
+    const loss = g.reduceSum(g.matmul(x, w), undefined, false);
+    g.output('dw', grad(g, loss, [w])[0]!);
+    const s = await ort.InferenceSession.create(g.toBytes());
+    const r = await s.run({ x: new ort.Tensor('float32', new Float32Array(0), [0, 4]), w: new ort.Tensor('float32', new Float32Array(8), [4, 2]) });
+    expect(Array.from(r.dw!.data as Float32Array)).toEqual(new Array(8).fill(0));
+  });
+
+  it('absurd sizes are caught before allocating', () => {
+    const g = new GraphBuilder();
+    expect(() => g.initializer('w', new Float32Array(4), [1e9, 1e9])).toThrow(/4 values for shape/);
+    expect(() => g.input('x', 'float32', [1.5])).toThrow(/non-negative integer/);
+    const x = g.input('x2', 'float32', [2, 3]);
+    expect(() => g.slice(x, [0], [1], [0], [0])).toThrow(/steps must be non-zero/);
+    expect(() => g.pad(x, [1, 1])).toThrow(/pads must be 4/);
+    expect(() => g.conv(x, x)).toThrow(/rank >= 3/);
+  });
+});
