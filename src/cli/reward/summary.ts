@@ -7,7 +7,7 @@ export class RewardSummary {
   private n = 0;
   private total = 0;
   private gated = 0;
-  private readonly comps = new Map<string, { sum: number; count: number; nulls: number; reasons: Map<string, number> }>();
+  private readonly comps = new Map<string, { sum: number; count: number; nulls: number; reasons: Map<string, { n: number; example: string }> }>();
 
   constructor(private readonly keys: readonly string[]) {
     for (const k of keys) this.comps.set(k, { sum: 0, count: 0, nulls: 0, reasons: new Map() });
@@ -29,7 +29,9 @@ export class RewardSummary {
       if (r !== undefined) {
         // group reasons that differ only in numbers ("chose C, expected B" and "chose D, expected B")
         const key = r.replace(/(?<![A-Za-z])-?\d+(\.\d+)?(e[-+]?\d+)?/gi, '#').slice(0, 100);
-        c.reasons.set(key, (c.reasons.get(key) ?? 0) + 1);
+        const seen = c.reasons.get(key);
+        if (seen) seen.n++;
+        else c.reasons.set(key, { n: 1, example: r.slice(0, 120) });
       }
     }
   }
@@ -41,7 +43,8 @@ export class RewardSummary {
       components[k] = {
         mean: c.count ? c.sum / c.count : null,
         null_share: this.n ? c.nulls / this.n : 0,
-        reasons: [...c.reasons.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+        // [an example of the reason (others differ only in numbers), count], most frequent first
+        reasons: [...c.reasons.values()].map((v): [string, number] => [v.example, v.n]).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
       };
     }
     return { scored: this.n, mean_reward: this.n ? this.total / this.n : null, gated: this.gated, components };
@@ -65,7 +68,7 @@ export class RewardSummary {
       for (const k of withReasons) {
         const rs = j.components[k]!.reasons;
         lines.push(`  ${k}:`);
-        for (const [r, n] of rs.slice(0, 5)) lines.push(`    ${String(n).padStart(6)}  ${r}`);
+        for (const [r, n] of rs.slice(0, 5)) lines.push(`    ${String(n).padStart(6)}  ${r}${n > 1 ? ' (and alike)' : ''}`);
         if (rs.length > 5) lines.push(`    ${''.padStart(6)}  … ${rs.length - 5} more reason(s)`);
       }
     }

@@ -161,6 +161,23 @@ describe('glimpse reward (command line)', () => {
     expect(err).not.toMatch(/\n\s+at /);
   });
 
+  it('dispatches registered subcommands and keeps the default action', async () => {
+    const { REWARD_SUBCOMMANDS } = await import('../../../src/cli/reward/subcommands.js');
+    let called = '';
+    const sub = (reward: import('commander').Command) => {
+      reward.command('fake').argument('<x>').action((x: string) => void (called = x));
+    };
+    REWARD_SUBCOMMANDS.push(sub);
+    try {
+      await main(['node', 'glimpse', 'reward', 'fake', 'hello']);
+      expect(called).toBe('hello');
+      await main(['node', 'glimpse', 'reward', '--list']);
+      expect(out).toContain('format.think_answer');
+    } finally {
+      REWARD_SUBCOMMANDS.splice(REWARD_SUBCOMMANDS.indexOf(sub), 1);
+    }
+  });
+
   it('lists the rewards with --list', async () => {
     await main(['node', 'glimpse', 'reward', '--list']);
     for (const n of ['format.think_answer', 'accuracy.choice', 'geometry.iou', 'shaping.length_penalty']) expect(out).toContain(n);
