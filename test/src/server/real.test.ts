@@ -2,6 +2,7 @@
  * End to end with glimpse's real reward pipelines (rewards/compose.ts, the default scorer): the
  * workers import rewards/index.js and compile the pipeline files themselves.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { pipelineDir, post } from './helpers.js';
@@ -50,6 +51,35 @@ describe('reward server with the real pipelines', () => {
     expect(r.json.scores[0]).toBe(1);
     expect(r.json.extra_logs['geometry.iou'][0]).toBeCloseTo(1);
     expect(r.json.extra_logs['geometry.giou'][0]).toBeCloseTo(1);
+  });
+
+  it('never answers 5xx, whatever the completions and labels (property, real rewards)', async () => {
+    const num = fc.oneof(fc.integer({ min: -2000, max: 5000 }), fc.double(), fc.constantFrom(NaN, Infinity, 1e308));
+    const completion = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.tuple(num, num, num, num).map((b) => `<think>x</think><answer>{"bbox_2d": [${b.join(', ')}]}</answer>`),
+      fc.tuple(num, num, num, num).map((b) => `<answer>[${b.join(',')}]`),
+      fc.constantFrom('', '<answer></answer>', '[[[[', '<think><think></think>', 'x'.repeat(100_000)),
+    );
+    const answer = fc.oneof(
+      fc.constant({}),
+      fc.tuple(num, num, num, num).map((b) => ({ bbox: b })),
+      fc.record({ text: fc.string(), choice: fc.string({ maxLength: 2 }) }),
+      fc.jsonValue(),
+    );
+    const coords = fc.option(fc.record({ image_size: fc.tuple(num, num), space: fc.constantFrom('pixel', 'norm1000', 'norm1', 'weird') }), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(completion, answer, coords, fc.constantFrom('iou', 'both')), { minLength: 1, maxLength: 6 }), async (rows) => {
+        const r = await post(`${srv.url}/get_reward`, {
+          query: rows.map(([c]) => c),
+          labels: rows.map(([, a, c, p]) => JSON.stringify({ answer: a, ...(c ? { coords: c } : {}), pipeline: p })),
+        });
+        expect([200, 400]).toContain(r.status);
+        if (r.status === 200) expect(r.json.rewards.every((x: unknown) => typeof x === 'number' && Number.isFinite(x))).toBe(true);
+        else expect(r.json.error.message).toMatch(/^labels\[\d+\]/);
+      }),
+      { numRuns: 120 },
+    );
   });
 
   it('lists the compiled pipelines', async () => {
