@@ -59,10 +59,27 @@ const HOSTILE_GT: Sample = {
   },
 };
 
+// What an in-process caller could pass without schema validation: NaN and Infinity in ground truth.
+const NAN_GT: Sample = {
+  id: 'nan-gt',
+  prompt: '',
+  media: [],
+  answer: {
+    bbox: [NaN, 0, 10, 10],
+    boxes: [{ bbox: [0, 0, Infinity, 10] }],
+    point: [Infinity, NaN],
+    span: [NaN, Infinity],
+    tube: { frames: { '0': [NaN, NaN, NaN, NaN] } },
+    box3d: { center: [NaN, 0, 0], size: [1, Infinity, 1] },
+    number: NaN,
+  },
+};
+
 const SAMPLES: Array<[string, Sample]> = [
   ['rich ground truth', RICH],
   ['no ground truth', EMPTY],
   ['hostile ground truth', HOSTILE_GT],
+  ['NaN ground truth', NAN_GT],
 ];
 
 const MAP = createCoordinateMap({ original: [1280, 960], input: [644, 476], space: 'pixel' });
