@@ -50,6 +50,27 @@ function checkHyper(o: Required<Omit<AdamWOptions, 'decay'>>): void {
   if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) throw bad('weightDecay must be finite and ≥ 0', o.weightDecay);
 }
 
+/**
+ * One AdamW update of one tensor, in place. With s = lr·√(1−β2^t)/(1−β1^t) and
+ * ε' = ε·√(1−β2^t), `p ← p·keep − s·m / (√v + ε')`, which equals PyTorch's
+ * `p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`. m and v are rounded to float32 before use, so the
+ * update depends only on the stored state (bit-identical resume). A small monomorphic function
+ * keeps V8's optimised loop tight.
+ */
+function adamwKernel(P: Float32Array, G: Float32Array, M: Float32Array, V: Float32Array, b1: number, b2: number, keep: number, s: number, epsHat: number): void {
+  const a1 = 1 - b1;
+  const a2 = 1 - b2;
+  const n = P.length;
+  for (let i = 0; i < n; i++) {
+    const g = G[i]!;
+    const m = Math.fround(b1 * M[i]! + a1 * g);
+    const v = Math.fround(b2 * V[i]! + a2 * g * g);
+    M[i] = m;
+    V[i] = v;
+    P[i] = P[i]! * keep - (s * m) / (Math.sqrt(v) + epsHat);
+  }
+}
+
 /** AdamW over a fixed set of named float32 parameters (updated in place). */
 export class AdamW {
   readonly lr: number;
@@ -110,26 +131,10 @@ export class AdamW {
     }
     this.t += 1;
     const t = this.t;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const a1 = 1 - b1;
-    const a2 = 1 - b2;
-    const eps = this.eps;
-    const stepSize = lr / (1 - b1 ** t);
-    const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** t);
+    const stepSize = lr / (1 - this.beta1 ** t);
+    const bc2Sqrt = Math.sqrt(1 - this.beta2 ** t);
     for (const s of this.slots) {
-      const G = g.get(s.name)!;
-      const { p: P, m: M, v: V } = s;
-      const keep = s.decay ? 1 - lr * this.weightDecay : 1;
-      const n = P.length;
-      for (let i = 0; i < n; i++) {
-        const gi = G[i]!;
-        const mi = b1 * M[i]! + a1 * gi;
-        const vi = b2 * V[i]! + a2 * gi * gi;
-        M[i] = mi;
-        V[i] = vi;
-        P[i] = P[i]! * keep - (stepSize * M[i]!) / (Math.sqrt(V[i]!) * invBc2Sqrt + eps);
-      }
+      adamwKernel(s.p, g.get(s.name)!, s.m, s.v, this.beta1, this.beta2, s.decay ? 1 - lr * this.weightDecay : 1, stepSize * bc2Sqrt, this.eps * bc2Sqrt);
     }
   }
 
