@@ -250,3 +250,24 @@ export function padBatch(rows: readonly number[][], padId: number, side: 'left' 
   }
   return { ids, mask, length: L };
 }
+
+/** glimpse-tiny's image budget: 56·56 … 28·28·256 pixels, i.e. at most 256 image tokens. */
+export const GLIMPSE_TINY_PIXELS = { minPixels: 56 * 56, maxPixels: 28 * 28 * 256 } as const;
+
+/**
+ * Writes every non-weight file of a glimpse-tiny Hugging Face folder into `dir`: `config.json`,
+ * `generation_config.json`, `preprocessor_config.json`, `tokenizer.json`,
+ * `tokenizer_config.json`, `chat_template.json`. The weights (`model.safetensors`) are the
+ * model's business. Returns the written file names.
+ */
+export async function writeGlimpseTinyFiles(dir: string): Promise<string[]> {
+  const { glimpseTinyConfig, writeModelConfig } = await import('./config.js');
+  const { writeTokenizerFolder, specialId } = await import('../tokenizer/index.js');
+  const cfg = glimpseTinyConfig();
+  await writeModelConfig(join(dir, 'config.json'), cfg);
+  const gen = { bos_token_id: specialId('<|endoftext|>'), eos_token_id: [specialId('<|im_end|>'), specialId('<|endoftext|>')], pad_token_id: specialId('<|endoftext|>') };
+  await writeFileAtomic(join(dir, 'generation_config.json'), JSON.stringify(gen, null, 2) + '\n');
+  await writePreprocessorConfig(dir, cfg, GLIMPSE_TINY_PIXELS);
+  const tok = await writeTokenizerFolder(dir);
+  return ['config.json', 'generation_config.json', PREPROCESSOR_FILE, ...tok];
+}

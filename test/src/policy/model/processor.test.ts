@@ -136,3 +136,17 @@ describe('QwenVLProcessor against @huggingface/transformers Qwen2VLProcessor (of
     expect(b.imageGridThw).toEqual([]);
   });
 });
+
+describe('glimpse-tiny folder files', () => {
+  it('writes config, generation, preprocessor and tokenizer files that load back', async () => {
+    const { writeGlimpseTinyFiles, GLIMPSE_TINY_PIXELS } = await import('../../../../src/policy/model/processor.js');
+    const { readModelConfig } = await import('../../../../src/policy/model/config.js');
+    const d = join(dir, 'tiny');
+    const files = await writeGlimpseTinyFiles(d);
+    expect(files.sort()).toEqual(['chat_template.json', 'config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readModelConfig(join(d, 'config.json'))).toEqual(glimpseTinyConfig());
+    expect(readPreprocessorConfig(d)).toMatchObject({ min_pixels: GLIMPSE_TINY_PIXELS.minPixels, max_pixels: GLIMPSE_TINY_PIXELS.maxPixels });
+    const p = await QwenVLProcessor.load(d);
+    expect(p.tokenizer.encode('<|im_end|>')).toEqual(glimpseTinyConfig().tokens.eosTokenIds);
+  });
+});
