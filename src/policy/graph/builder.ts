@@ -74,7 +74,11 @@ export class GraphBuilder extends GraphCore {
    * keep it unchanged until serialised. `float16`/`bfloat16` take a Uint16Array of raw bits.
    */
   initializer(name: string, data: HostData | ArrayLike<number>, dims: readonly number[], dtype?: DType): Tensor {
-    const dt: DType = dtype ?? (data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'float32');
+    if (!dtype && data instanceof Uint16Array) {
+      throw new GlimpseError('bad_argument', `initializer '${name}': a Uint16Array needs an explicit dtype ('float16' or 'bfloat16')`);
+    }
+    const dt: DType = dtype ?? (data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32'
+      : data instanceof Int8Array ? 'int8' : data instanceof Uint8Array ? 'uint8' : 'float32');
     return this.addInit(name, dt, dims, toHostData(data as HostData, dt), false);
   }
 

@@ -130,6 +130,9 @@ describe('GraphBuilder: unusual input', () => {
     const g = new GraphBuilder();
     expect(() => g.initializer('w', new Float32Array(4), [1e9, 1e9])).toThrow(/4 values for shape/);
     expect(() => g.input('x', 'float32', [1.5])).toThrow(/non-negative integer/);
+    expect(() => g.initializer('h', new Uint16Array(2), [2])).toThrow(/explicit dtype/);
+    expect(g.initializer('h16', new Uint16Array(2), [2], 'float16').dtype).toBe('float16');
+    expect(g.initializer('u8', new Uint8Array(2), [2]).dtype).toBe('uint8');
     const x = g.input('x2', 'float32', [2, 3]);
     expect(() => g.slice(x, [0], [1], [0], [0])).toThrow(/steps must be non-zero/);
     expect(() => g.pad(x, [1, 1])).toThrow(/pads must be 4/);

@@ -117,3 +117,13 @@ describe('transpose folding', () => {
     await expectGradOk({ inputs: { a: { dtype: 'float64', shape: [2, 3, 4] } }, build: (g, x) => g.mul(g.transpose(g.transpose(x.a!, [1, 0, 2]), [0, 2, 1]), 2) });
   });
 });
+
+describe('opset 17 (reduce axes as attributes)', () => {
+  it('ReduceMean / ReduceMax / ReduceSum gradients and LayerNormalization at opset 17', async () => {
+    await expectGradOk({
+      opset: 17,
+      inputs: { a: { dtype: 'float64', shape: [2, 3, 4] }, s: { dtype: 'float64', shape: [4] } },
+      build: (g, x) => g.add(g.add(g.reduceMean(x.a!, [1], true), g.reduceMax(x.a!, [-1], true)), g.mul(g.reduceSum(x.a!, [0], true), g.layerNorm(x.a!, x.s!))),
+    });
+  });
+});
