@@ -43,10 +43,7 @@ const colorNames = Object.keys(COLORS) as ColorName[];
 
 /** The instruction shown to the model for a target description. */
 export function groundingPrompt(description: string): string {
-  return (
-    `Find the ${description} in the image. Think briefly in <think></think>, then give its bounding box in pixels ` +
-    `inside <answer></answer> as JSON: {"bbox_2d": [x1, y1, x2, y2]}.`
-  );
+  return `Find the ${description}. Answer <think>…</think><answer>{"bbox_2d": [x1, y1, x2, y2]}</answer> in pixels.`;
 }
 
 /** Lays out one scene (no pixels yet). */
@@ -96,6 +93,15 @@ export function groundingSvg(scene: GroundingScene): string {
   });
   const c = scene.canvas;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${c}" height="${c}" viewBox="0 0 ${c} ${c}"><rect width="${c}" height="${c}" fill="#f4f1ea"/>${parts.join('')}</svg>`;
+}
+
+/**
+ * The reference completion for supervised warm-up: an empty think (TON's "no thinking" mode) and
+ * the box in the model's input pixels (`box` already mapped from original units).
+ */
+export function groundingSolution(box: BBox): string {
+  const r = box.map((v) => Math.round(v));
+  return `<think></think><answer>{"bbox_2d": [${r.join(', ')}]}</answer>`;
 }
 
 /** PNG bytes of a scene. */

@@ -7,7 +7,9 @@ import { GlimpseError } from '../../src/util/errors.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 import { Rng } from '../../src/util/rng.js';
 import type { PipelineSpec } from '../../rewards/types.js';
-import { groundingSample, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
+import type { CoordinateMap } from '../../modalities/coords.js';
+import type { Sample } from '../schema.js';
+import { groundingSample, groundingSolution, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
 import { manifestMatches, writeManifest, writeSplit, type SplitSpec, type TaskManifest } from './write.js';
 
 export interface SyntheticTask {
@@ -15,6 +17,11 @@ export interface SyntheticTask {
   description: string;
   /** Reward pipeline used for training and held-out evaluation. */
   pipeline: PipelineSpec;
+  /**
+   * The reference completion of a sample for supervised warm-up (SFT), given the map from the
+   * sample's original units to the model's answer space.
+   */
+  solution?(sample: Sample, coords: CoordinateMap): string;
   /** Writes `<out>/train.jsonl`, `<out>/test.jsonl` and media; reuses a folder made with the same parameters. */
   generate(out: string, opts: { seed: number; splits: SplitSpec; options?: Record<string, unknown> }): Promise<{ reused: boolean; files: string[] }>;
 }
@@ -27,6 +34,11 @@ const grounding: SyntheticTask = {
       { name: 'format.think_answer', weight: 0.5 },
       { name: 'geometry.iou', weight: 1, params: { coords: 'pixel' } },
     ],
+  },
+  solution(sample, coords) {
+    const b = sample.answer.bbox;
+    if (!b) throw new GlimpseError('bad_input', `sample ${sample.id} has no answer.bbox`);
+    return groundingSolution(coords.boxFromOriginal(b));
   },
   async generate(out, { seed, splits, options = {} }) {
     const manifest: TaskManifest = { task: 'grounding', version: 1, seed, splits, options };

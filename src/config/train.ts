@@ -79,6 +79,15 @@ export const LoraSchema = z
   })
   .strict();
 
+export const SftSchema = z
+  .object({
+    steps: d(z.number().int().min(0).default(300), 'supervised warm-up steps before GRPO when the model has no warm checkpoint (0 = skip)'),
+    batch_size: d(z.number().int().min(1).default(16), 'sequences per SFT step'),
+    lr: d(z.number().positive().max(1).default(2e-3), 'peak SFT learning rate (AdamW, cosine decay)'),
+    warmup_steps: d(z.number().int().min(0).default(20), 'linear warmup steps of SFT'),
+  })
+  .strict();
+
 export const TrainConfigSchema = z
   .object({
     task: d(z.string().default('grounding'), 'synthetic task name (see `glimpse train --help`), used when `data` is not given'),
@@ -95,6 +104,10 @@ export const TrainConfigSchema = z
     algorithm: d(AlgorithmSchema.default(AlgorithmSchema.parse({})), 'advantages, clipped surrogate, KL, loss aggregation'),
     optim: d(OptimSchema.default(OptimSchema.parse({})), 'AdamW and learning-rate schedule'),
     lora: d(LoraSchema.default(LoraSchema.parse({})), 'LoRA adapters (Hu et al. 2021)'),
+    sft: d(SftSchema.default(SftSchema.parse({})), 'supervised warm start (glimpse sft) run first for a randomly initialised preset'),
+    train_size: d(z.number().int().min(1).default(4000), 'synthetic training samples generated'),
+    test_size: d(z.number().int().min(1).default(100), 'synthetic held-out samples generated'),
+    micro_batch: d(z.number().int().min(1).default(16), 'sequences per graph run (memory bound); gradients accumulate over micro-batches'),
     eval_every: d(z.number().int().min(0).default(20), 'held-out evaluation every N steps (0 = only at start and end)'),
     eval_samples: d(z.number().int().min(1).default(64), 'held-out samples per evaluation'),
     checkpoint_every: d(z.number().int().min(1).default(10), 'checkpoint every N steps'),

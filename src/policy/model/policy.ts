@@ -62,6 +62,9 @@ export interface AccumulateResult {
   tokens: number;
 }
 
+/** An objective that only reads logprobs (forward-only runs). */
+const LOGP_ONLY: Objective = { key: 'logp-only', build: (g, t) => ({ loss: g.reduceSum(g.mul(t.logp, t.mask), undefined, false) }) };
+
 export class QwenVLPolicy {
   readonly name: string;
   readonly cfg: QwenVLConfig;
@@ -110,6 +113,12 @@ export class QwenVLPolicy {
 
   private encode(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false }) as number[];
+  }
+
+  /** Token ids of a completion as the model should write it: the text, then `<|im_end|>`. */
+  encodeCompletion(text: string): number[] {
+    const end = this.specialId('<|im_end|>');
+    return [...this.encode(text), ...(end !== undefined ? [end] : [])];
   }
 
   /** Decodes completion tokens (special tokens kept, except a final EOS). */
@@ -336,6 +345,27 @@ export class QwenVLPolicy {
     const metrics: Record<string, number> = {};
     for (const name of session.outputNames) if (name.startsWith('metric.')) metrics[name.slice(7)] = (r[name]!.data as Float32Array)[0]!;
     return { loss: (r.loss!.data as Float32Array)[0]!, metrics, logp, entropy, tokens };
+  }
+
+  /** A copy with its own parameter arrays and nothing trainable (a reference policy for KL). */
+  frozenCopy(): QwenVLPolicy {
+    const params: ParamMap = new Map([...this.params].map(([k, v]) => [k, Float32Array.from(v)]));
+    const copy = new QwenVLPolicy(`${this.name} (reference)`, this.cfg, params, this.tokenizer, this.processor, this.runtime);
+    copy.trainable = new Set();
+    return copy;
+  }
+
+  /** Per-sequence logprobs of the completion tokens (forward only, in micro-batches). */
+  async logprobs(seqs: readonly TrainSequence[], temperature = 1, microBatch = 16): Promise<Float32Array[]> {
+    const saved = this.trainable;
+    this.trainable = new Set();
+    try {
+      const out: Float32Array[] = [];
+      for (let b = 0; b < seqs.length; b += microBatch) out.push(...(await this.accumulate(seqs.slice(b, b + microBatch), LOGP_ONLY, {}, temperature)).logp);
+      return out;
+    } finally {
+      this.trainable = saved;
+    }
   }
 
   /** Drops accumulated gradients. */
