@@ -251,8 +251,8 @@ export function padBatch(rows: readonly number[][], padId: number, side: 'left' 
   return { ids, mask, length: L };
 }
 
-/** glimpse-tiny's image budget: 56·56 … 28·28·256 pixels, i.e. at most 256 image tokens. */
-export const GLIMPSE_TINY_PIXELS = { minPixels: 56 * 56, maxPixels: 28 * 28 * 256 } as const;
+/** glimpse-tiny's image budget: 56·56 … 28·28·64 = 224² pixels, i.e. at most 64 image tokens (as TINY_PROCESSOR in folder.ts). */
+export const GLIMPSE_TINY_PIXELS = { minPixels: 56 * 56, maxPixels: 28 * 28 * 64 } as const;
 
 /**
  * Writes every non-weight file of a glimpse-tiny Hugging Face folder into `dir`: `config.json`,
