@@ -41,11 +41,15 @@ const JOB_ROUTES: Record<string, JobRoute> = { '/get_reward': 'get_reward', '/v1
 const GET_ROUTES = new Set(['/healthz', '/metrics', '/v1/pipelines']);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The request handler for http.createServer. Never throws. */
-export function createHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+/**
+ * The request handler for http.createServer (and its `checkContinue` event, with
+ * `expectContinue` true: `100 Continue` is sent only once the request is admitted, so a refused
+ * client never uploads its body). Never throws.
+ */
+export function createHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
+  return (req, res, expectContinue = false) => {
     try {
-      handle(ctx, req, res);
+      handle(ctx, req, res, expectContinue);
     } catch (e) {
       ctx.log(`internal error: ${describeError(e)}`);
       if (!res.headersSent) {
@@ -59,7 +63,7 @@ export function createHandler(ctx: HttpContext): (req: IncomingMessage, res: Ser
   };
 }
 
-function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): void {
+function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
   const t0 = performance.now();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -118,6 +122,7 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): vo
   }
 
   // admitted
+  if (expectContinue) res.writeContinue();
   const state = ctx.state;
   state.inFlight++;
   state.reading++;

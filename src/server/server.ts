@@ -102,28 +102,30 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
 
   const state: HttpState = { draining: false, reading: 0, inFlight: 0 };
   const startedAt = Date.now();
+  const handler = createHandler({
+    pool,
+    metrics,
+    state,
+    queueCap: opts.queue,
+    deadlineMs: opts.deadlineMs,
+    maxBodyBytes: opts.maxBodyBytes,
+    ...(opts.apiKey !== undefined ? { checkKey: apiKeyChecker(opts.apiKey) } : {}),
+    health: () => ({
+      pipelines: current.names,
+      default: current.defaultPipeline ?? null,
+      workers: { live: pool.live, size: pool.size, busy: pool.busy },
+      queue: state.reading + pool.queued,
+      in_flight: state.inFlight,
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    }),
+    pipelines: () => ({ default: current.defaultPipeline ?? null, pipelines: current.specs }),
+    log,
+  });
   const server: Server = createServer(
     { keepAliveTimeout: 5_000, requestTimeout: opts.deadlineMs + 5_000, headersTimeout: Math.min(60_000, opts.deadlineMs + 5_000) },
-    createHandler({
-      pool,
-      metrics,
-      state,
-      queueCap: opts.queue,
-      deadlineMs: opts.deadlineMs,
-      maxBodyBytes: opts.maxBodyBytes,
-      ...(opts.apiKey !== undefined ? { checkKey: apiKeyChecker(opts.apiKey) } : {}),
-      health: () => ({
-        pipelines: current.names,
-        default: current.defaultPipeline ?? null,
-        workers: { live: pool.live, size: pool.size, busy: pool.busy },
-        queue: state.reading + pool.queued,
-        in_flight: state.inFlight,
-        uptime_s: Math.round((Date.now() - startedAt) / 1000),
-      }),
-      pipelines: () => ({ default: current.defaultPipeline ?? null, pipelines: current.specs }),
-      log,
-    }),
+    (req, res) => handler(req, res),
   );
+  server.on('checkContinue', (req, res) => handler(req, res, true));
   server.on('clientError', (err, socket) => {
     metrics.errors.inc({ reason: 'bad_http' });
     if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || !socket.writable) {

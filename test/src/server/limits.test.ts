@@ -166,6 +166,31 @@ describe('server limits', () => {
     expect(m).toContain('glimpse_in_flight_requests 0');
   });
 
+  it('sends 100 Continue only to admitted requests (Expect: 100-continue)', async () => {
+    srv = await standIn({ defaultPipeline: 'len', maxBodyBytes: 10_000 });
+    const url = new URL(srv.url);
+    const talk = (head: string, body?: string): Promise<string> =>
+      new Promise((resolve) => {
+        const s = connect(Number(url.port), url.hostname, () => s.write(head));
+        let got = '';
+        s.on('data', (d) => {
+          got += d.toString();
+          if (body !== undefined && got.startsWith('HTTP/1.1 100')) {
+            s.write(body);
+            body = undefined;
+          }
+          if (/\r\n\r\n[\s\S]*\}$/.test(got.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, ''))) s.end();
+        });
+        s.on('close', () => resolve(got));
+        setTimeout(() => s.destroy(), 5000);
+      });
+    const body = JSON.stringify(one);
+    const ok = await talk(`POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`, body);
+    expect(ok).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
+    const big = await talk(`POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\nExpect: 100-continue\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 413/);
+  });
+
   it('refuses compressed bodies with 415', async () => {
     srv = await standIn({ defaultPipeline: 'len' });
     const r = await post(`${srv.url}/v1/rewards`, one, { 'content-encoding': 'gzip' });

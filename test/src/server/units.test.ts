@@ -106,6 +106,16 @@ describe('handleJob (worker side, no threads)', () => {
     expect((await handleJob('rewards', enc.encode('{"items": [NaN]}'), ctx)).status).toBe(400);
     expect((await handleJob('get_reward', enc.encode('{"query": ["a"'), ctx)).body).toContain('not valid JSON');
   });
+  it('survives deeply nested JSON (1 MB of brackets) in the body and in a label', async () => {
+    const deep = '['.repeat(500_000) + ']'.repeat(500_000);
+    const r = await handleJob('rewards', enc.encode(deep), ctx);
+    expect([400]).toContain(r.status);
+    const inLabel = await handleJob('get_reward', enc.encode(JSON.stringify({ query: ['x'], labels: [`{"answer": ${'['.repeat(100_000)}`] })), ctx);
+    expect(inLabel.status).toBe(200); // not JSON: plain text
+    const nestedAnswer = await handleJob('rewards', enc.encode(`{"items": [{"completion": "a", "sample": {"answer": {"meta": ${'['.repeat(5000)}${']'.repeat(5000)}}}}]}`), ctx);
+    expect([200, 400]).toContain(nestedAnswer.status);
+  });
+
   it('scores unicode and a 1 MB completion', async () => {
     const r = await handleJob('get_reward', enc.encode(JSON.stringify({ query: ['🐈 猫 cat', 'x'.repeat(1 << 20)], labels: ['猫', 'y'] })), ctx);
     expect(r.status).toBe(200);
