@@ -30,8 +30,20 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
-/** Runs (or resumes) an evaluation and writes the report; resolves to the summary. */
+/**
+ * Runs (or resumes) an evaluation and writes the report; resolves to the summary. The model and
+ * the benchmark are closed at the end, also when the run fails.
+ */
 export async function runEval(o: RunOptions): Promise<RunSummary> {
+  try {
+    return await run(o);
+  } finally {
+    await o.model.close?.().catch(() => undefined);
+    await o.benchmark.close?.().catch(() => undefined);
+  }
+}
+
+async function run(o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
   await mkdir(out, { recursive: true });
   const log = o.log ?? (() => undefined);
@@ -168,9 +180,7 @@ export async function runEval(o: RunOptions): Promise<RunSummary> {
     await writer.close();
     o.progress?.done();
   }
-  await o.model.close?.();
-  try {
-    return await writeReport({
+  return writeReport({
     out,
     benchmark: o.benchmark,
     manifest: old ?? manifest,
@@ -179,9 +189,6 @@ export async function runEval(o: RunOptions): Promise<RunSummary> {
     total: loaded.total,
     reused,
     notes: loaded.notes,
-      examples: [...exampleItems.values()],
-    });
-  } finally {
-    await o.benchmark.close?.();
-  }
+    examples: [...exampleItems.values()],
+  });
 }

@@ -13,6 +13,7 @@ import { getSyntheticTask } from '../../../data/synthetic/index.js';
 import { createCoordinateMap } from '../../../modalities/coords.js';
 import { compilePipeline, loadPipelineFile, type Pipeline } from '../../../rewards/compose.js';
 import '../../../rewards/index.js';
+import { parseBoxes, parseChoice, parseNumber, parseSpan } from '../../../rewards/parse/index.js';
 import { GlimpseError, describeError } from '../../util/errors.js';
 import { encodedImage, prepareImage } from '../images.js';
 import { requireFile } from '../loaders/files.js';
@@ -25,6 +26,13 @@ import type { BBox } from '../../../data/schema.js';
 const EXPECTED = 'a JSONL file of glimpse Samples ({"id", "prompt", "media", "answer", "task"?}), e.g. test.jsonl written by the synthetic task generator';
 
 const pipelines = new Map<string, Pipeline>();
+
+/** Why the answer holds nothing of the ground truth's kind (box, span, choice, number), or undefined. */
+function unparseable(item: EvalItem, text: string): string | undefined {
+  const a = item.sample.answer;
+  const r = a.bbox || a.boxes ? parseBoxes(text) : a.span ? parseSpan(text) : a.choice !== undefined ? parseChoice(text) : a.number !== undefined ? parseNumber(text) : undefined;
+  return r && !r.ok ? r.reason : undefined;
+}
 
 async function pipelineFor(item: EvalItem, file: unknown): Promise<Pipeline> {
   const key = typeof file === 'string' ? `file:${file}` : `task:${item.sample.task ?? ''}`;
@@ -111,8 +119,11 @@ const synthetic: Benchmark = {
     const values: Record<string, number> = { reward: s.reward };
     for (const [k, v] of Object.entries(s.components)) if (v !== null) values[`reward/${k}`] = v;
     const a = answerText(completion);
+    const unparsed = a.failure ? undefined : unparseable(item, a.text);
     const reasons = Object.entries(s.reasons).map(([k, r]) => `${k}: ${r}`);
-    return { values, pred: { reward: s.reward }, ...(a.failure ? { failure: a.failure } : {}), ...(reasons.length ? { reason: reasons.join('; ').slice(0, 300) } : {}) };
+    const failure = a.failure ?? (unparsed ? 'unparseable' : undefined);
+    const reason = unparsed ?? (reasons.length ? reasons.join('; ').slice(0, 300) : undefined);
+    return { values, pred: { reward: s.reward }, ...(failure ? { failure } : {}), ...(reason ? { reason } : {}) };
   },
   aggregate(rs: readonly SampleResult[]) {
     const out: Record<string, MetricValue> = { reward: meanOf(rs, 'reward') };
@@ -128,7 +139,7 @@ const synthetic: Benchmark = {
   },
   async renderExample(item, r) {
     if (!item.sample.answer.bbox || !item.loadImages) return undefined;
-    const pred = r.completion ? (await import('../../../rewards/parse/index.js')).parseBoxes(answerText(r.completion).text) : undefined;
+    const pred = r.completion ? parseBoxes(answerText(r.completion).text) : undefined;
     const box = pred?.ok ? mapOf(r.coords).boxToOriginal(pred.value[0]!.bbox) : undefined;
     return renderBoxes(item, item.sample.answer.bbox as BBox, box);
   },
