@@ -65,6 +65,12 @@ export const VideoLimitsSchema = z
     concurrency: posInt()
       .default(Math.max(1, availableParallelism()))
       .describe('ffmpeg processes run at once when extracting frames (default: the number of cores)'),
+    ffmpegThreads: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('decoder threads per ffmpeg process; 0 = cores / concurrent processes, at least 2'),
   })
   .strict();
 export type VideoLimits = z.input<typeof VideoLimitsSchema>;
