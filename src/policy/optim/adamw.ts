@@ -33,6 +33,14 @@ export interface AdamWOptions {
   decay?: (name: string) => boolean;
 }
 
+/**
+ * The usual weight-decay filter (Hugging Face Trainer, TRL): decay every weight matrix, but not
+ * biases and normalisation weights. Recognises Qwen2-VL names (`*.bias`, `*norm*`, `ln_q`).
+ */
+export function decayExceptBiasAndNorm(name: string): boolean {
+  return !(name.endsWith('.bias') || /norm/i.test(name) || /(^|\.)ln_[^.]*\./.test(name));
+}
+
 interface Slot {
   name: string;
   p: Float32Array;

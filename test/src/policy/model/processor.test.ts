@@ -130,6 +130,13 @@ describe('QwenVLProcessor against @huggingface/transformers Qwen2VLProcessor (of
     expect((await ours.process('')).inputIds).toEqual([[]]);
   });
 
+  it('a malformed or absurd image is a clear error, not a crash', async () => {
+    const cfg = readPreprocessorConfig(dir);
+    await expect(processImages([{ width: 10, height: 10, data: new Uint8Array(7) }], cfg)).rejects.toMatchObject({ name: 'GlimpseError' });
+    await expect(processImages([{ width: NaN, height: 10, data: new Uint8Array(0) }], cfg)).rejects.toMatchObject({ name: 'GlimpseError' });
+    await expect(processImages([{ width: 1000, height: 1, data: new Uint8Array(3000) }], cfg)).rejects.toThrow(/aspect ratio/);
+  });
+
   it('processImages on an empty list gives an empty batch', async () => {
     const b = await processImages([], readPreprocessorConfig(dir));
     expect(b.shape).toEqual([0, 1176]);

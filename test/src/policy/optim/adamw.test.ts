@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdamW } from '../../../../src/policy/optim/index.js';
+import { AdamW, decayExceptBiasAndNorm } from '../../../../src/policy/optim/index.js';
 import { readSafetensors, writeSafetensors } from '../../../../src/policy/weights/index.js';
 
 let dir: string;
@@ -141,5 +141,11 @@ describe('AdamW', () => {
     expect(() => new AdamW({ w }, { lr: 1, weightDecay: Infinity })).toThrow(/weightDecay/);
     expect(() => new AdamW({ w: [1, 2] as unknown as Float32Array }, { lr: 1 })).toThrow(/not a Float32Array/);
     expect(() => opt.moments('nope')).toThrow(/no parameter/);
+  });
+
+  it('the default decay filter skips biases and norms by Qwen2-VL name', () => {
+    for (const n of ['model.layers.0.self_attn.q_proj.weight', 'visual.blocks.1.mlp.fc1.weight', 'model.embed_tokens.weight', 'visual.merger.mlp.0.weight']) expect(decayExceptBiasAndNorm(n), n).toBe(true);
+    for (const n of ['model.layers.0.self_attn.q_proj.bias', 'model.layers.3.input_layernorm.weight', 'model.norm.weight', 'visual.blocks.0.norm1.weight', 'visual.merger.ln_q.weight', 'visual.merger.ln_q.bias'])
+      expect(decayExceptBiasAndNorm(n), n).toBe(false);
   });
 });

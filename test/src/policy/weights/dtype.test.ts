@@ -39,12 +39,14 @@ describe('fp16 / bf16 conversion', () => {
   });
 
   it('every finite f16 / bf16 bit pattern survives decode -> encode', () => {
+    const bad: string[] = [];
     for (let b = 0; b < 0x10000; b++) {
       const x = f16BitsToNumber(b);
-      if (!Number.isNaN(x)) expect(numberToF16Bits(x)).toBe(b);
+      if (!Number.isNaN(x) && numberToF16Bits(x) !== b) bad.push(`f16 0x${b.toString(16)}`);
       const y = bf16BitsToNumber(b);
-      if (!Number.isNaN(y)) expect(numberToBf16Bits(y)).toBe(b);
+      if (!Number.isNaN(y) && numberToBf16Bits(y) !== b) bad.push(`bf16 0x${b.toString(16)}`);
     }
+    expect(bad).toEqual([]);
   });
 
   it('rounds to the nearest representable value (property)', () => {
