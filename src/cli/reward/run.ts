@@ -6,11 +6,14 @@
  * reported on stderr with its line number and skipped. Records that share a sample id form a
  * group (`RewardInput.group`) for group-relative rewards. `--out` is written atomically.
  */
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { describeError, GlimpseError } from '../../util/errors.js';
 import { loadPipelineFile, parseRewardRecord } from '../../../rewards/index.js';
 import type { RewardInput } from '../../../rewards/types.js';
+import { AtomicLineWriter } from './atomic-lines.js';
 import { RewardSummary } from './summary.js';
 
 export interface RewardRunOptions {
@@ -25,7 +28,8 @@ export interface RewardRunOptions {
 export interface RewardRunIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
-  readStdin?: () => Promise<string>;
+  /** Standard input, for `--input -`. */
+  stdin?: Readable;
 }
 
 export interface RewardRunResult {
@@ -38,27 +42,29 @@ export interface RewardRunResult {
 const defaultIO: RewardRunIO = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
+  stdin: process.stdin,
 };
 
-async function readInput(path: string, io: RewardRunIO): Promise<string> {
+/** The input as a stream of lines (files of any size: read line by line, never as one string). */
+async function openInput(path: string, io: RewardRunIO): Promise<Readable> {
   if (path === '-') {
-    if (!io.readStdin) throw new GlimpseError('bad_args', '--input -: no standard input here');
-    return io.readStdin();
+    if (!io.stdin) throw new GlimpseError('bad_args', '--input -: no standard input here');
+    return io.stdin;
   }
   try {
-    return await readFile(path, 'utf8');
+    const st = await stat(path);
+    if (st.isDirectory()) throw new GlimpseError('bad_args', `--input ${path}: is a folder, expected a JSONL file`);
   } catch (e) {
+    if (e instanceof GlimpseError) throw e;
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT') throw new GlimpseError('not_found', `--input ${path}: no such file`);
-    if (code === 'EISDIR') throw new GlimpseError('bad_args', `--input ${path}: is a folder, expected a JSONL file`);
     throw new GlimpseError('unreadable', `--input ${path}: cannot read (${code ?? describeError(e)})`);
   }
+  return createReadStream(path, { encoding: 'utf8' });
 }
+
+/** Longest line read (characters); longer lines are reported and skipped without being parsed. */
+const MAX_LINE = 64 * 1024 * 1024;
 
 /** Runs the default action of `glimpse reward`. Returns counts; throws GlimpseError on bad arguments or pipeline. */
 export async function runReward(opts: RewardRunOptions, io: RewardRunIO = defaultIO): Promise<RewardRunResult> {
@@ -67,7 +73,7 @@ export async function runReward(opts: RewardRunOptions, io: RewardRunIO = defaul
     throw new GlimpseError('bad_args', `glimpse reward needs ${missing}`, 'usage: glimpse reward --pipeline rewards.yaml --input completions.jsonl [--out scored.jsonl]; glimpse reward --list shows the rewards');
   }
   const pipeline = await loadPipelineFile(opts.pipeline);
-  const text = await readInput(opts.input, io);
+  const stream = await openInput(opts.input, io);
   const name = opts.input === '-' ? 'stdin' : opts.input;
   const maxErrors = opts.maxErrors ?? 20;
 
@@ -76,28 +82,32 @@ export async function runReward(opts: RewardRunOptions, io: RewardRunIO = defaul
   const records: Array<{ line: number; raw: Record<string, unknown>; input: RewardInput }> = [];
   let read = 0;
   let lineNo = 0;
-  let at = 0;
-  while (at <= text.length) {
-    let nl = text.indexOf('\n', at);
-    if (nl < 0) nl = text.length;
-    const line = text.slice(at, nl).replace(/\r$/, '');
-    at = nl + 1;
-    lineNo++;
-    if (line.trim() === '') continue;
-    read++;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      malformed.push({ line: lineNo, error: `not JSON (${describeError(e).slice(0, 120)})` });
-      continue;
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      read++;
+      if (line.length > MAX_LINE) {
+        malformed.push({ line: lineNo, error: `line of ${line.length} characters is longer than ${MAX_LINE}` });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        malformed.push({ line: lineNo, error: `not JSON (${describeError(e).slice(0, 120)})` });
+        continue;
+      }
+      const r = parseRewardRecord(value);
+      if (!r.ok) {
+        malformed.push({ line: lineNo, error: r.error });
+        continue;
+      }
+      records.push({ line: lineNo, raw: value as Record<string, unknown>, input: r.input });
     }
-    const r = parseRewardRecord(value);
-    if (!r.ok) {
-      malformed.push({ line: lineNo, error: r.error });
-      continue;
-    }
-    records.push({ line: lineNo, raw: value as Record<string, unknown>, input: r.input });
+  } catch (e) {
+    throw new GlimpseError('unreadable', `--input ${name}: read failed at line ${lineNo + 1} (${describeError(e)})`);
   }
   for (const m of malformed.slice(0, maxErrors)) io.stderr(`glimpse reward: ${name}:${m.line}: skipped: ${m.error}\n`);
   if (malformed.length > maxErrors) io.stderr(`glimpse reward: … and ${malformed.length - maxErrors} more malformed line(s)\n`);
@@ -117,22 +127,28 @@ export async function runReward(opts: RewardRunOptions, io: RewardRunIO = defaul
 
   // 3. score
   const summary = new RewardSummary(pipeline.components);
-  const out: string[] = [];
-  for (const r of records) {
-    const item = pipeline.isAsync ? await pipeline.score(r.input) : pipeline.scoreSync(r.input);
-    summary.add(item);
-    const line: Record<string, unknown> = { ...r.raw, reward: item.reward, components: item.components, reasons: item.reasons };
-    if (opts.details && item.details) line.details = item.details;
-    const s = JSON.stringify(line) + '\n';
-    if (opts.out) out.push(s);
-    else io.stdout(s);
-  }
+  let writer: AtomicLineWriter | undefined;
   if (opts.out) {
     try {
-      await writeFileAtomic(opts.out, out.join(''));
+      writer = await AtomicLineWriter.open(opts.out);
     } catch (e) {
       throw new GlimpseError('unwritable', `--out ${opts.out}: cannot write (${describeError(e)})`);
     }
+  }
+  try {
+    for (const r of records) {
+      const item = pipeline.isAsync ? await pipeline.score(r.input) : pipeline.scoreSync(r.input);
+      summary.add(item);
+      const line: Record<string, unknown> = { ...r.raw, reward: item.reward, components: item.components, reasons: item.reasons };
+      if (opts.details && item.details) line.details = item.details;
+      const s = JSON.stringify(line) + '\n';
+      if (writer) await writer.write(s);
+      else io.stdout(s);
+    }
+    if (writer) await writer.commit();
+  } catch (e) {
+    if (writer) await writer.abort();
+    throw e instanceof GlimpseError ? e : new GlimpseError('unwritable', `--out ${opts.out}: cannot write (${describeError(e)})`);
   }
   io.stderr(summary.format({ read, malformed: malformed.length, pipeline: pipeline.name }));
   if (records.length === 0 && read > 0) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -101,6 +101,26 @@ describe('glimpse reward (runReward)', () => {
     await expect(runReward({ pipeline: bad, input: PIPE }, io)).rejects.toMatchObject({ code: 'bad_config', message: expect.stringMatching(/unknown reward "geometry\.iuo"; known rewards: .*geometry\.iou/) });
     writeFileSync(bad, 'rewards:\n  - name: format.think_answer\n    params: {mode: loose}\n');
     await expect(runReward({ pipeline: bad, input: PIPE }, io)).rejects.toMatchObject({ code: 'bad_config', hint: expect.stringContaining('mode') });
+  });
+
+  it('reads standard input with --input -, CRLF line ends included', async () => {
+    const { Readable } = await import('node:stream');
+    const io = capture();
+    io.stdin = Readable.from([good('s1', '<think>a</think><answer>(B)</answer>', { choice: 'B' }) + '\r\n', 'oops\r\n']);
+    const r = await runReward({ pipeline: PIPE, input: '-' }, io);
+    expect(r.scored).toBe(1);
+    expect(io.err).toContain('stdin:2: skipped: not JSON');
+    expect(JSON.parse(io.out).reward).toBe(1.5);
+  });
+
+  it('reports an unwritable --out and leaves no temporary file', async () => {
+    const input = join(dir, 'w.jsonl');
+    writeFileSync(input, good('w', 'x', { choice: 'B' }) + '\n');
+    const target = join(dir, 'is-a-folder');
+    mkdirSync(target, { recursive: true });
+    await expect(runReward({ pipeline: PIPE, input, out: target }, capture())).rejects.toMatchObject({ code: 'unwritable', message: expect.stringContaining('is-a-folder') });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await expect(runReward({ pipeline: PIPE, input: dir }, capture())).rejects.toMatchObject({ code: 'bad_args', message: expect.stringContaining('is a folder') });
   });
 
   it('fails when no line at all is valid, after reporting them', async () => {
