@@ -22,7 +22,8 @@ import { iou } from '../../../rewards/geometry/math.js';
 import { parseBoxes } from '../../../rewards/parse/index.js';
 import { GlimpseError } from '../../util/errors.js';
 import { encodedImage } from '../images.js';
-import { imageBytes, openParquet, parquetCount, parquetRows, requireColumns } from '../loaders/parquet.js';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { imageBytes, openParquet, parquetRows, requireColumns } from '../loaders/parquet.js';
 import { num4, readRecords, requireDir } from '../loaders/files.js';
 import { shareAbove, meanOf } from '../metrics.js';
 import { registerBenchmark } from '../registry.js';
@@ -72,8 +73,18 @@ async function loadParquet(o: BenchmarkOptions, template: string, boxFormat: Box
   const sentCol = ['answer', 'expression', 'sentence', 'sent', 'refexp', 'problem'].find((c) => src.columns.includes(c))!;
   const notes: string[] = [];
   const limit = o.limit ?? Infinity;
-  // Rows may hold several sentences; count rows as the progress total (exact for one sentence per row).
-  const total = parquetCount(src, limit);
+  // Rows may hold several sentences: count them from the sentence column alone (no image bytes read).
+  let total = 0;
+  for (const [fi, file] of src.files.entries()) {
+    if (total >= limit) break;
+    try {
+      const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(file), metadata: src.metas[fi], columns: [sentCol], utf8: true })) as Array<Record<string, unknown>>;
+      for (const r of rows) total += Math.max(1, sentences(r[sentCol]).length);
+    } catch {
+      total += src.rows[fi] ?? 0; // counted again, with a clear error, when the rows are read
+    }
+  }
+  total = Math.min(total, limit);
   let skipped = 0;
   async function* items(): AsyncGenerator<EvalItem> {
     let n = 0;

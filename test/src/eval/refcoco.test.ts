@@ -79,8 +79,11 @@ describe('refcoco benchmark', () => {
   it('expands a list of sentences per row into one sample each', async () => {
     const p = join(t.dir, 'val.parquet');
     writeRefcocoParquet(p, [{ question_id: 'r', image: await jpeg(20, 20), bbox: [1, 1, 10, 10], answer: ['a', 'b', 'c'] }], true);
+    expect((await getBenchmark('refcocog').load({ data: p })).total).toBe(3);
+    expect((await getBenchmark('refcocog').load({ data: p, limit: 2 })).total).toBe(2);
     const s = await runEval({ benchmark: getBenchmark('refcocog'), options: { data: p }, model: createOracleModel(), sampling, out: join(t.dir, 'run') });
     expect(s.n).toBe(3);
+    expect(s.total).toBe(3);
     const ids = readFileSync(join(t.dir, 'run', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
     expect(ids).toEqual(['r#0', 'r#1', 'r#2']);
   });
