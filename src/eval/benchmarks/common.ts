@@ -98,15 +98,22 @@ export async function renderTimeline(duration: number | undefined, truth: Span, 
   const ends = [truth[1], pred?.[1] ?? 0, duration ?? 0].filter(Number.isFinite);
   const D = Math.max(1e-6, ...ends);
   const X = (t: number) => x0 + (Math.min(Math.max(t, 0), D) / D) * (x1 - x0);
-  const bar = (s: Span, y: number, c: string, label: string) =>
-    `<rect x="${X(Math.min(s[0], s[1]))}" y="${y}" width="${Math.max(2, Math.abs(X(s[1]) - X(s[0])))}" height="22" fill="${c}"/>` +
-    `<text x="${X(Math.min(s[0], s[1]))}" y="${y + 36}" font-size="12" font-family="sans-serif" fill="#222">${esc(label)} ${s[0].toFixed(2)}–${s[1].toFixed(2)} s</text>`;
+  const bar = (s: Span, y: number, c: string, label: string) => {
+    const left = X(Math.min(s[0], s[1]));
+    const right = X(Math.max(s[0], s[1]));
+    // keep the caption inside the picture: left-aligned at the bar's start, or right-aligned at its end
+    const anchor = left > W - 220 ? `x="${right}" text-anchor="end"` : `x="${left}"`;
+    return (
+      `<rect x="${left}" y="${y}" width="${Math.max(2, right - left)}" height="22" fill="${c}"/>` +
+      `<text ${anchor} y="${y + 36}" font-size="12" font-family="sans-serif" fill="#222">${esc(label)} ${s[0].toFixed(2)}–${s[1].toFixed(2)} s</text>`
+    );
+  };
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">` +
     `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="${x0}" y="16" font-size="13" font-family="sans-serif" fill="#000">${esc(title.slice(0, 110))}</text>` +
+    `<text x="${x0}" y="16" font-size="13" font-family="sans-serif" fill="#000">${esc(title.slice(0, 100))}</text>` +
     `<rect x="${x0}" y="24" width="${x1 - x0}" height="4" fill="#bbb"/>` +
-    `<text x="${x1 - 60}" y="${H - 6}" font-size="11" font-family="sans-serif" fill="#666">${D.toFixed(1)} s</text>` +
+    `<text x="${x1}" y="16" text-anchor="end" font-size="11" font-family="sans-serif" fill="#666">0 – ${D.toFixed(1)} s</text>` +
     bar(truth, 32, GREEN, 'truth') +
     (pred && pred.every(Number.isFinite) ? bar(pred, 72, RED, 'prediction') : `<text x="${x0}" y="90" font-size="12" font-family="sans-serif" fill="${RED}">no prediction</text>`) +
     `</svg>`;

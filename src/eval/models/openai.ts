@@ -135,7 +135,7 @@ export function createOpenAIModel(o: OpenAIModelOptions): EvalModel {
 
   async function attempt(body: string, signal?: AbortSignal): Promise<string> {
     const timeout = AbortSignal.timeout(timeoutMs);
-    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const sig = signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal, timeout]) : timeout;
     let res: Response;
     try {
       res = await fetch(url, {
