@@ -114,6 +114,7 @@ export class SvgRenderPool {
       s.job = undefined;
       if (s.proc.exitCode === null && s.proc.signalCode === null) {
         exits.push(new Promise<void>((r) => s.proc.once('exit', () => r())));
+        s.proc.ref(); // an unreferenced process would let Node exit before its 'exit' event
         s.proc.kill('SIGKILL');
       }
     }

@@ -83,7 +83,7 @@ export function buildChartSvg(series: Series, opts: ChartOptions = {}): { svg: s
   const yt = niceTicks(vmin, vmax, 6);
   const xt = series.timeKind === 'iso' ? timeTicks(xmin, xmax, 5) : niceTicks(xmin, xmax, 6);
   const xdom: [number, number] = series.timeKind === 'iso' ? xt.domain : xmax > xmin ? [xmin, xmax] : xt.domain;
-  const xticks = xt.ticks.filter((t) => t.value >= xdom[0] - 1e-9 * Math.abs(xdom[1] - xdom[0]) && t.value <= xdom[1] + 1e-9 * Math.abs(xdom[1] - xdom[0]));
+  let xticks = xt.ticks.filter((t) => t.value >= xdom[0] - 1e-9 * Math.abs(xdom[1] - xdom[0]) && t.value <= xdom[1] + 1e-9 * Math.abs(xdom[1] - xdom[0]));
 
   // layout: room for the longest y label, the legend on top, x labels below
   const fs = Math.max(9, Math.round(Math.min(W, H) / 40));
@@ -96,6 +96,15 @@ export function buildChartSvg(series: Series, opts: ChartOptions = {}): { svg: s
   const plot = { x: left, y: Math.round(top), width: Math.max(10, W - left - right), height: Math.max(10, H - Math.round(top) - bottom) };
   const sx = (v: number) => plot.x + ((v - xdom[0]) / (xdom[1] - xdom[0])) * plot.width;
   const sy = (v: number) => plot.y + plot.height - ((v - yt.domain[0]) / (yt.domain[1] - yt.domain[0])) * plot.height;
+
+  // thin the x ticks until their labels fit side by side
+  const labelW = (t: Tick) => [...t.label].length * fs * 0.62;
+  const slot = Math.max(0, ...xticks.map(labelW)) + fs;
+  const fit = Math.max(2, Math.floor(plot.width / slot) + 1);
+  if (xticks.length > fit) {
+    const k = Math.ceil(xticks.length / fit);
+    xticks = xticks.filter((_, i) => i % k === 0);
+  }
 
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${esc(font)}" font-size="${fs}">`);
@@ -114,7 +123,10 @@ export function buildChartSvg(series: Series, opts: ChartOptions = {}): { svg: s
   for (const t of xticks) {
     const xx = f2(sx(t.value));
     grid.push(`M${xx} ${plot.y}V${plot.y + plot.height}`);
-    labels.push(`<text x="${xx}" y="${f2(plot.y + plot.height + fs * 1.4)}" text-anchor="middle">${esc(t.label)}</text>`);
+    // keep the label inside the chart
+    const hw = labelW(t) / 2;
+    const lx = f2(Math.min(Math.max(sx(t.value), hw + 2), W - hw - 2));
+    labels.push(`<text x="${lx}" y="${f2(plot.y + plot.height + fs * 1.4)}" text-anchor="middle">${esc(t.label)}</text>`);
   }
   out.push(`<path d="${grid.join('')}" stroke="#e3e3e3" stroke-width="1" fill="none"/>`);
   out.push(`<path d="M${plot.x} ${plot.y}V${plot.y + plot.height}H${plot.x + plot.width}" stroke="#333333" stroke-width="1" fill="none"/>`);

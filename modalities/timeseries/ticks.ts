@@ -72,8 +72,9 @@ export function formatTime(ms: number, stepMs: number, spanMs: number): string {
   if (stepMs >= 360 * D) return String(d.getUTCFullYear());
   if (stepMs >= 28 * D) return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
   if (stepMs >= D) return date;
-  if (stepMs >= M) return spanMs > D ? `${date} ${hm}` : hm;
-  return spanMs > D ? `${date} ${hm}:${pad(d.getUTCSeconds())}` : `${hm}:${pad(d.getUTCSeconds())}`;
+  const md = `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  if (stepMs >= M) return spanMs > D ? `${md} ${hm}` : hm;
+  return spanMs > D ? `${md} ${hm}:${pad(d.getUTCSeconds())}` : `${hm}:${pad(d.getUTCSeconds())}`;
 }
 
 /** Calendar ticks for an epoch-ms domain (UTC), about `target` of them, inside [min, max]. */
