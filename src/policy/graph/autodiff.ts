@@ -9,7 +9,7 @@
  */
 import { GlimpseError } from '../../util/errors.js';
 import type { GraphBuilder } from './builder.js';
-import { gradientRule } from './registry.js';
+import { type CustomGradRule, gradientRule } from './registry.js';
 import { type Tensor, fmtShape, isFloat } from './tensor.js';
 import { zerosLike } from './ops/grad-util.js';
 
@@ -47,15 +47,16 @@ export function grad(g: GraphBuilder, loss: Tensor, wrt: readonly Tensor[], opti
   const nodes = g.nodes.slice();
   // Forward: which values depend on a wrt tensor.
   const active = new Set(wrt.map((w) => w.name));
+  const gradInputs = (n: (typeof nodes)[number]) => n.custom?.inputs ?? n.inputs;
   for (const n of nodes) {
     if (n.noGrad) continue;
-    if (n.inputs.some((i) => active.has(i))) for (const o of n.outputs) if (isFloat(g.tensor(o).dtype)) active.add(o);
+    if (gradInputs(n).some((i) => active.has(i))) for (const o of n.outputs) if (isFloat(g.tensor(o).dtype)) active.add(o);
   }
   // Backward: which values the loss depends on.
   const useful = new Set([loss.name]);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
-    if (n.outputs.some((o) => useful.has(o))) for (const x of n.inputs) if (x) useful.add(x);
+    if (n.outputs.some((o) => useful.has(o))) for (const x of [...n.inputs, ...(n.custom?.inputs ?? [])]) if (x) useful.add(x);
   }
 
   const parts = new Map<string, Tensor[]>();
@@ -76,11 +77,12 @@ export function grad(g: GraphBuilder, loss: Tensor, wrt: readonly Tensor[], opti
     if (n.noGrad || !n.outputs.some((o) => active.has(o) && useful.has(o))) continue;
     const dy = n.outputs.map((o) => total(o));
     if (dy.every((d) => d === undefined)) continue;
-    const x = n.inputs.map((name) => (name ? g.tensor(name) : undefined));
+    const x = gradInputs(n).map((name) => (name ? g.tensor(name) : undefined));
     const needs = x.map((t) => t !== undefined && active.has(t.name) && useful.has(t.name) && isFloat(t.dtype));
     if (!needs.some(Boolean)) continue;
-    const rule = gradientRule(n.opType);
-    const dx = rule({ g, node: n, x, y: n.outputs.map((o) => g.tensor(o)), dy, needs, attrs: n.attrs });
+    const dx = n.custom
+      ? (n.custom.rule as CustomGradRule)({ g, x: x as Tensor[], y: g.tensor(n.outputs[0]!), saved: n.custom.saved.map((s) => g.tensor(s)), dy: dy[0]!, needs })
+      : gradientRule(n.opType)({ g, node: n, x, y: n.outputs.map((o) => g.tensor(o)), dy, needs, attrs: n.attrs });
     x.forEach((t, k) => {
       const d = dx[k];
       if (!t || !needs[k] || !d) return;

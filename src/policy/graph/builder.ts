@@ -15,6 +15,7 @@
  */
 import { GlimpseError } from '../../util/errors.js';
 import { GraphCore, type HostData, toHostData } from './core.js';
+import type { CustomGradRule } from './registry.js';
 import { type SerializeOptions, saveModel, toBytes } from './serialize.js';
 import { type DType, type Shape, Tensor } from './tensor.js';
 import { add } from './ops/add.js';
@@ -170,6 +171,30 @@ export class GraphBuilder extends GraphCore {
   gatherND(x: Tensor, indices: Tensor): Tensor { return gatherND(this, x, indices); }
   scatterND(data: Tensor, indices: Tensor, updates: Tensor, reduction: ScatterReduction = 'none'): Tensor { return scatterND(this, data, indices, updates, reduction); }
   scatterElements(data: Tensor, indices: Tensor, updates: Tensor, axis: number, reduction: ScatterReduction = 'none'): Tensor { return scatterElements(this, data, indices, updates, axis, reduction); }
+
+  // --- composites with hand-written gradients ---
+  /**
+   * Builds `forward(...inputs)` and gives it a hand-written gradient: autodiff calls `rule`
+   * instead of differentiating the forward's nodes (which see the inputs through stopGradient).
+   * `forward` returns the output, or `[output, ...saved]` to keep intermediates for the rule.
+   * Use it where the derivative has a much leaner form than the chain rule over the pieces
+   * (activations, fused normalisations).
+   *
+   * @example
+   *   const y = g.customGradient([x], (x) => { const s = g.sigmoid(x); return [g.mul(x, s), s]; },
+   *     ({ g, x, saved: [s], dy }) => [g.mul(dy, g.mul(s!, g.add(g.mul(x[0]!, g.sub(1, s!)), 1)))]);
+   */
+  customGradient(inputs: readonly Tensor[], forward: (...xs: Tensor[]) => Tensor | readonly Tensor[], rule: CustomGradRule): Tensor {
+    inputs.forEach((t) => this.own(t, 'customGradient'));
+    const stopped = inputs.map((t) => this.stopGradient(t));
+    const res = forward(...stopped);
+    const [y, ...saved] = res instanceof Tensor ? [res] : res;
+    if (!y) throw new GlimpseError('bad_argument', 'customGradient: forward returned no output');
+    this.own(y, 'customGradient');
+    return this.node1('Identity', [y], {}, y.dtype, y.shape, {
+      custom: { inputs: inputs.map((t) => t.name), saved: saved.map((t) => this.own(t, 'customGradient').name), rule },
+    });
+  }
 
   // --- serialisation ---
   /** The ONNX model as bytes (weights embedded; < 2 GiB), for `InferenceSession.create(bytes)`. */

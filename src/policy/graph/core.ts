@@ -18,6 +18,12 @@ export interface NodeRec {
   readonly attrs: Readonly<Record<string, AttrValue>>;
   /** Gradient does not flow through this node (stopGradient). */
   readonly noGrad?: boolean;
+  /**
+   * A composite with a hand-written gradient (see GraphBuilder.customGradient): this Identity
+   * stands for `outputs[0] = f(custom.inputs)`; autodiff calls `custom.rule` instead of
+   * differentiating the (stopped) nodes of f.
+   */
+  readonly custom?: { readonly inputs: readonly string[]; readonly saved: readonly string[]; readonly rule: unknown };
 }
 
 /** Host data of an initializer or constant. */
@@ -201,7 +207,7 @@ export class GraphCore {
     inputs: readonly (Tensor | undefined)[],
     attrs: Record<string, AttrValue | undefined>,
     outs: readonly { dtype: DType; shape: Shape }[],
-    options: { noGrad?: boolean } = {},
+    options: { noGrad?: boolean; custom?: NodeRec['custom'] } = {},
   ): Tensor[] {
     const inNames = inputs.map((t) => (t === undefined ? '' : this.own(t, opType).name));
     while (inNames.length > 0 && inNames[inNames.length - 1] === '') inNames.pop();
@@ -209,7 +215,7 @@ export class GraphCore {
     const outputs = outs.map((o, i) => new Tensor(this, outs.length === 1 ? `${name}_out` : `${name}_out${i}`, o.dtype, o.shape));
     const cleanAttrs: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) cleanAttrs[k] = v;
-    const rec: NodeRec = { opType, name, inputs: inNames, outputs: outputs.map((t) => t.name), attrs: cleanAttrs, ...(options.noGrad ? { noGrad: true } : {}) };
+    const rec: NodeRec = { opType, name, inputs: inNames, outputs: outputs.map((t) => t.name), attrs: cleanAttrs, ...(options.noGrad ? { noGrad: true } : {}), ...(options.custom ? { custom: options.custom } : {}) };
     this.nodes.push(rec);
     for (const t of outputs) {
       this.values.set(t.name, t);
@@ -219,7 +225,7 @@ export class GraphCore {
   }
 
   /** Emits a single-output node. */
-  node1(opType: string, inputs: readonly (Tensor | undefined)[], attrs: Record<string, AttrValue | undefined>, dtype: DType, shape: Shape, options: { noGrad?: boolean } = {}): Tensor {
+  node1(opType: string, inputs: readonly (Tensor | undefined)[], attrs: Record<string, AttrValue | undefined>, dtype: DType, shape: Shape, options: { noGrad?: boolean; custom?: NodeRec['custom'] } = {}): Tensor {
     return this.node(opType, inputs, attrs, [{ dtype, shape }], options)[0]!;
   }
 

@@ -36,15 +36,37 @@ export function swiglu(g: GraphBuilder, x: Tensor, wGate: Tensor, wUp: Tensor, w
   return linear(g, g.mul(silu(g, linear(g, x, wGate, undefined, o)), linear(g, x, wUp, undefined, o)), wDown, undefined, o);
 }
 
-/** Exact GELU (Hendrycks & Gimpel 2016): `0.5·x·(1 + erf(x/√2))`. */
+/**
+ * Exact GELU (Hendrycks & Gimpel 2016): `0.5·x·(1 + erf(x/√2))`, with the lean hand-written
+ * gradient `dy·(Φ(x) + x·φ(x))` (Φ, φ: standard normal cdf and pdf). ONNX Runtime fuses the forward
+ * into one Gelu kernel. float32 only (ONNX Runtime has no float64 Erf).
+ */
 export function gelu(g: GraphBuilder, x: Tensor): Tensor {
-  return g.mul(g.mul(x, 0.5), g.add(g.erf(g.mul(x, Math.SQRT1_2)), 1));
+  return g.customGradient([x], (v) => g.mul(g.mul(v, 0.5), g.add(g.erf(g.mul(v, Math.SQRT1_2)), 1)), ({ g: b, x: [v], dy }) => {
+    const cdf = b.add(b.mul(b.erf(b.mul(v!, Math.SQRT1_2)), 0.5), 0.5);
+    const pdf = b.mul(b.exp(b.mul(b.mul(v!, v!), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [b.mul(dy, b.add(cdf, b.mul(v!, pdf)))];
+  });
 }
 
-/** Tanh-approximated GELU: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715x³)))`. */
+/**
+ * Tanh-approximated GELU (GPT-2): `0.5·x·(1 + tanh(c·(x + a·x³)))`, c = √(2/π), a = 0.044715, with
+ * the hand-written gradient `dy·(0.5·(1 + t) + 0.5·c·x·(1 − t²)·(1 + 3a·x²))` reusing t = tanh(·)
+ * (about half the elementwise passes of the chain rule over the pieces, and no fan-out sum).
+ */
 export function geluTanh(g: GraphBuilder, x: Tensor): Tensor {
-  const inner = g.mul(g.add(x, g.mul(g.mul(g.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return g.mul(g.mul(x, 0.5), g.add(g.tanh(inner), 1));
+  const c = Math.sqrt(2 / Math.PI);
+  const a = 0.044715;
+  return g.customGradient([x], (v) => {
+    const t = g.tanh(g.mul(g.add(v, g.mul(g.mul(g.mul(v, v), v), a)), c));
+    return [g.mul(g.mul(v, 0.5), g.add(t, 1)), t];
+  }, ({ g: b, x: [v], saved: [t], dy }) => {
+    const k = 0.5 * c;
+    const inner = b.add(b.mul(b.mul(v!, v!), 3 * a * k), k); // 0.5·c·(1 + 3a·x²)
+    const sech2 = b.sub(1, b.mul(t!, t!));
+    const d = b.add(b.add(b.mul(t!, 0.5), 0.5), b.mul(b.mul(v!, sech2), inner));
+    return [b.mul(dy, d)];
+  });
 }
 
 /** `[x1, x2] -> [-x2, x1]` on the last axis (rotate-half convention of GPT-NeoX / Qwen2). */

@@ -51,3 +51,21 @@ export function gradientRule(opType: string): GradRule {
 export function knownGradients(): string[] {
   return [...rules.keys()].sort();
 }
+
+/** What a custom-gradient rule sees (see GraphBuilder.customGradient). */
+export interface CustomGradContext {
+  readonly g: GraphBuilder;
+  /** The composite's inputs. */
+  readonly x: readonly Tensor[];
+  /** Its output. */
+  readonly y: Tensor;
+  /** Intermediate values the forward chose to keep for the backward pass. */
+  readonly saved: readonly Tensor[];
+  /** Gradient of the loss w.r.t. `y`. */
+  readonly dy: Tensor;
+  /** Which inputs need a gradient. */
+  readonly needs: readonly boolean[];
+}
+
+/** A hand-written gradient of a composite: one gradient (or undefined) per input. */
+export type CustomGradRule = (ctx: CustomGradContext) => readonly (Tensor | undefined)[];
