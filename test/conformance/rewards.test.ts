@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../data/schema.js';
 import { createCoordinateMap } from '../../modalities/coords.js';
-import { listRewards } from '../../rewards/index.js';
+import { compilePipeline, listRewards } from '../../rewards/index.js';
 import type { RewardDefinition, RewardInput, RewardResult } from '../../rewards/types.js';
 import { HOSTILE_COMPLETIONS } from '../rewards/hostile.js';
 
@@ -131,6 +131,15 @@ describe.each(rewards.map((d) => [d.name, d] as const))('%s', (_name, def) => {
     expect(Number.isFinite(def.range[0]) && Number.isFinite(def.range[1]) && def.range[0] <= def.range[1]).toBe(true);
     expect(def.params.safeParse({}).success, 'params must all have defaults').toBe(true);
     expect(def.params.safeParse({ no_such_param_xyz: 1 }).success, 'unknown params must be rejected').toBe(false);
+  });
+
+  it('works as a pipeline entry with its default params', async () => {
+    const p = compilePipeline({ rewards: [{ name: def.name }] }, { source: 'conformance' });
+    expect(p.isAsync).toBe(def.async === true);
+    const input: RewardInput = { completion: '<think>x</think><answer>[1, 2, 3, 4]</answer>', sample: RICH };
+    const r = p.isAsync ? await p.score(input) : p.scoreSync(input);
+    expect(Number.isFinite(r.reward)).toBe(true);
+    expect(Object.keys(r.components)).toEqual([def.name]);
   });
 
   it('is total, in range and deterministic on hostile completions and ground truth', async () => {
