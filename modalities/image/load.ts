@@ -33,7 +33,7 @@ export function classifySharpError(name: string, e: unknown): GlimpseError {
   if (isGlimpseError(e)) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const first = msg.split('\n')[0] ?? msg;
-  if (/missing|ENOENT|no such file/i.test(msg)) return new GlimpseError('not_found', `${name}: file not found`, undefined, { cause: e });
+  if (/Input file is missing|ENOENT|no such file/i.test(msg)) return new GlimpseError('not_found', `${name}: file not found`, undefined, { cause: e });
   if (/pixel limit/i.test(msg)) {
     return new GlimpseError('too_large', `${name}: image exceeds the pixel limit (decompression bomb?)`, 'raise limits.maxInputPixels if the image is genuine', { cause: e });
   }
