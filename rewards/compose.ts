@@ -198,7 +198,7 @@ export function compilePipeline(spec: unknown, opts?: { name?: string; source?: 
     const pr = def.params.safeParse(e.params);
     if (!pr.success) {
       const valid = describeParams(def);
-      throw configError(source, where, `bad params: ${formatZodError(pr.error)}`, valid.length ? `valid params of ${e.name}: ${valid.join('; ')}` : `${e.name} takes no params`);
+      throw configError(source, where, `bad params: ${formatZodError(pr.error)}; ${valid.length ? `valid params: ${valid.join('; ')}` : `${e.name} takes no params`}`);
     }
     const params = pr.data;
     let run: Scorer;

@@ -141,13 +141,9 @@ describe('compilePipeline', () => {
     }
   });
 
-  it('lists valid params in the hint of a bad-params error', () => {
-    try {
-      compilePipeline({ rewards: [{ name: 'test.len', params: { cpa: 3 } }] });
-      expect.unreachable();
-    } catch (e) {
-      expect((e as { hint?: string }).hint).toContain('cap (length that scores 1)');
-    }
+  it('lists valid params in a bad-params error', () => {
+    expect(() => compilePipeline({ rewards: [{ name: 'test.len', params: { cpa: 3 } }] })).toThrow(/valid params: cap \(length that scores 1\)/);
+    expect(() => compilePipeline({ rewards: [{ name: 'test.choice', params: { x: 1 } }] })).toThrow(/test\.choice takes no params/);
   });
 });
 

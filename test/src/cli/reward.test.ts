@@ -100,7 +100,7 @@ describe('glimpse reward (runReward)', () => {
     writeFileSync(bad, 'rewards:\n  - name: geometry.iuo\n');
     await expect(runReward({ pipeline: bad, input: PIPE }, io)).rejects.toMatchObject({ code: 'bad_config', message: expect.stringMatching(/unknown reward "geometry\.iuo"; known rewards: .*geometry\.iou/) });
     writeFileSync(bad, 'rewards:\n  - name: format.think_answer\n    params: {mode: loose}\n');
-    await expect(runReward({ pipeline: bad, input: PIPE }, io)).rejects.toMatchObject({ code: 'bad_config', hint: expect.stringContaining('mode') });
+    await expect(runReward({ pipeline: bad, input: PIPE }, io)).rejects.toMatchObject({ code: 'bad_config', message: expect.stringMatching(/rewards\[0\] \(format\.think_answer\): bad params: mode: .*valid params: mode/) });
   });
 
   it('reads standard input with --input -, CRLF line ends included', async () => {
