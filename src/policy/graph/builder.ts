@@ -50,7 +50,7 @@ import { reduceSum } from './ops/reduce-sum.js';
 import { relu } from './ops/relu.js';
 import { reshape } from './ops/reshape.js';
 import { type ScatterReduction, gatherND, scatterElements, scatterND } from './ops/scatter.js';
-import { dimOf, fill, range, size } from './ops/shape-info.js';
+import { argMax, dimOf, fill, range, size } from './ops/shape-info.js';
 import { sigmoid } from './ops/sigmoid.js';
 import { sin } from './ops/sin.js';
 import { slice, sliceDynamic } from './ops/slice.js';
@@ -164,6 +164,8 @@ export class GraphBuilder extends GraphCore {
   size(x: Tensor): Tensor { return size(this, x); }
   fill(shape: Tensor, value: number, dtype: DType, outShape: Shape): Tensor { return fill(this, shape, value, dtype, outShape); }
   range(start: Tensor, limit: Tensor, delta: Tensor): Tensor { return range(this, start, limit, delta); }
+  /** Index of the maximum along `axis` (int64). */
+  argMax(x: Tensor, axis = -1, keepdims = false): Tensor { return argMax(this, x, axis, keepdims); }
 
   // --- indexing ---
   gather(x: Tensor, indices: Tensor, axis = 0): Tensor { return gather(this, x, indices, axis); }

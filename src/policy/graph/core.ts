@@ -120,7 +120,7 @@ export class GraphCore {
     let name: string;
     do {
       name = `${prefix}_${n++}`;
-    } while (this.values.has(name) || this.inits.has(name));
+    } while (this.values.has(name) || this.inits.has(name) || this.values.has(`${name}_out`) || this.values.has(`${name}_out0`));
     this.counters.set(prefix, n);
     return name;
   }

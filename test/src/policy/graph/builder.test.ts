@@ -139,3 +139,31 @@ describe('GraphBuilder: unusual input', () => {
     expect(() => g.conv(x, x)).toThrow(/rank >= 3/);
   });
 });
+
+describe('GraphBuilder: names and integer helpers', () => {
+  it('node outputs never collide with user names that look generated', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('Add_0_out', 'float32', [2]);
+    const y = g.add(x, 1);
+    expect(y.name).not.toBe('Add_0_out');
+    g.output('y', y);
+    const s = await ort.InferenceSession.create(g.toBytes());
+    const r = await s.run({ Add_0_out: new ort.Tensor('float32', new Float32Array([1, 2]), [2]) });
+    expect(Array.from(r.y!.data as Float32Array)).toEqual([2, 3]);
+  });
+
+  it('range and argMax', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', ['b', 4]);
+    const am = g.argMax(x, -1);
+    expect(am.shape).toEqual(['b']);
+    expect(am.dtype).toBe('int64');
+    g.output('am', am);
+    g.output('r', g.range(g.constant([0], 'int64', []), g.constant([5], 'int64', []), g.constant([2], 'int64', [])));
+    expect(() => g.argMax(x, 2)).toThrow(/out of range/);
+    const s = await ort.InferenceSession.create(g.toBytes());
+    const r = await s.run({ x: new ort.Tensor('float32', new Float32Array([0, 3, 1, 2, 9, 0, 0, 1]), [2, 4]) });
+    expect(Array.from(r.am!.data as BigInt64Array, Number)).toEqual([1, 0]);
+    expect(Array.from(r.r!.data as BigInt64Array, Number)).toEqual([0, 2, 4]);
+  });
+});
