@@ -51,7 +51,7 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
   mkdirSync(out, { recursive: true });
   let latest = latestCheckpoint(out);
   if (latest && !o.resume) {
-    throw new GlimpseError('bad_argument', `${out} already holds a run (checkpoint ${latest.dir})`, 'pass --resume to continue it, or --out <new folder> to start another');
+    throw new GlimpseError('bad_argument', `${out} already holds a run (checkpoint ${latest.dir}): pass --resume to continue it, or --out <new folder> to start another`);
   }
   if (!latest && o.resume) say(`glimpse: nothing to resume in ${out}; starting a new run`);
   if (!o.resume) await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');

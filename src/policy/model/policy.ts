@@ -124,6 +124,7 @@ export class QwenVLPolicy {
   /** Decodes completion tokens (special tokens kept, except a final EOS). */
   decode(tokens: readonly number[]): string {
     const body = tokens.length && this.stopIds.has(tokens[tokens.length - 1]!) ? tokens.slice(0, -1) : tokens;
+    if (body.length === 0) return '';
     return this.tokenizer.decode(body as number[], { skip_special_tokens: false }) as string;
   }
 

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTrainConfig } from '../../../src/config/train.js';
+import { runTraining } from '../../../src/train/run.js';
+import { latestCheckpoint, saveCheckpoint } from '../../../src/train/checkpoint.js';
+import { MetricsLog } from '../../../src/train/metrics.js';
+import { loadPolicy } from '../../../src/policy/model/folder.js';
+import { AdamW } from '../../../src/policy/optim/adamw.js';
+
+const tiny = (out: string, steps: number) =>
+  parseTrainConfig({
+    out, steps, seed: 1, train_size: 8, test_size: 2, eval_samples: 2, micro_batch: 4, checkpoint_every: 1, eval_every: 0, threads: 1,
+    sft: { steps: 2, batch_size: 4, warmup_steps: 1 },
+    rollout: { prompts_per_step: 1, group_size: 2, max_new_tokens: 6 },
+  });
+
+describe('glimpse train (end to end, tiny settings)', () => {
+  it('runs SFT then GRPO, writes metrics, checkpoints, summary, report and plots, and resumes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'glimpse-run-'));
+    const r1 = await runTraining(tiny(out, 2), { quiet: true, log: () => {} });
+    expect(r1.interrupted).toBe(false);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(Object.keys(summary)).toEqual(['start', 'final']);
+    for (const k of ['acc@0.5', 'mIoU', 'reward/mean']) {
+      expect(summary.start[k]).toBeGreaterThanOrEqual(0);
+      expect(summary.final[k]).toBeGreaterThanOrEqual(0);
+    }
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/\| acc@0\.5 \|/);
+    expect(readdirSync(out).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(2);
+    const rows = new MetricsLog(join(out, 'metrics.jsonl')).read();
+    expect(rows.filter((r) => r.phase === 'sft').map((r) => r.step)).toEqual([1, 2]);
+    expect(rows.filter((r) => r.phase === 'grpo').map((r) => r.step)).toEqual([1, 2]);
+    for (const k of ['reward/mean', 'kl', 'entropy', 'clip_frac', 'response_len', 'tokens_per_s']) expect(rows.find((r) => r.phase === 'grpo')).toHaveProperty(k);
+    expect(latestCheckpoint(out)!.state).toMatchObject({ phase: 'grpo', step: 2 });
+    // a second run into the same folder needs --resume
+    await expect(runTraining(tiny(out, 2), { quiet: true, log: () => {} })).rejects.toThrow(/--resume/);
+    // resume continues from step 2 to 3 without redoing SFT
+    const r2 = await runTraining(tiny(out, 3), { resume: true, quiet: true, log: () => {} });
+    expect(r2.start).toEqual(summary.start);
+    const rows2 = new MetricsLog(join(out, 'metrics.jsonl')).read();
+    expect(rows2.filter((r) => r.phase === 'sft')).toHaveLength(2);
+    expect(rows2.filter((r) => r.phase === 'grpo').map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(latestCheckpoint(out)!.state.step).toBe(3);
+  }, 300_000);
+
+  it('keeps the previous checkpoint when a save is interrupted, and prunes old ones', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'glimpse-ckpt-'));
+    const policy = await loadPolicy('glimpse-tiny', { seed: 0, threads: 1 });
+    const opt = new AdamW(policy.trainableParams(), { lr: 1e-3 });
+    for (const step of [1, 2, 3]) await saveCheckpoint(out, policy, opt, { step, phase: 'grpo', config: {}, elapsed: 0 });
+    expect(readdirSync(join(out, 'checkpoints')).filter((d) => d.startsWith('grpo-')).sort()).toEqual(['grpo-step-000002', 'grpo-step-000003']);
+    // a crash mid-save leaves a temporary folder behind: latest still points to step 3
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(out, 'checkpoints', '.grpo-step-000004.tmp-999'));
+    expect(latestCheckpoint(out)!.state.step).toBe(3);
+    expect(existsSync(join(latestCheckpoint(out)!.dir, 'model.safetensors'))).toBe(true);
+  }, 120_000);
+});
