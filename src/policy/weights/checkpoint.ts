@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { GlimpseError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { DTYPE_SIZE, numel, type Tensor } from './dtype.js';
-import { SafetensorsFile, serialize, type TensorInfo, type TensorSet } from './safetensors.js';
+import { SafetensorsFile, writeSafetensors, type TensorInfo, type TensorSet } from './safetensors.js';
 
 /** File name of a single-file checkpoint. */
 export const SINGLE_FILE = 'model.safetensors';
@@ -141,7 +141,7 @@ export async function writeCheckpoint(dir: string, set: TensorSet, opts: { maxSh
   if (cur.length > 0 || shards.length === 0) shards.push(cur);
   const meta = { format: 'pt', ...opts.metadata };
   if (shards.length === 1) {
-    await writeFileAtomic(join(dir, SINGLE_FILE), serialize(new Map(shards[0]), meta));
+    await writeSafetensors(join(dir, SINGLE_FILE), new Map(shards[0]), meta);
     return [SINGLE_FILE];
   }
   const n = shards.length;
@@ -150,7 +150,7 @@ export async function writeCheckpoint(dir: string, set: TensorSet, opts: { maxSh
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const file = `model-${pad(i + 1)}-of-${pad(n)}.safetensors`;
-    await writeFileAtomic(join(dir, file), serialize(new Map(shards[i]), meta));
+    await writeSafetensors(join(dir, file), new Map(shards[i]), meta);
     for (const [name] of shards[i]!) weightMap[name] = file;
     names.push(file);
   }

@@ -15,7 +15,9 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GlimpseError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DTYPE_SIZE, type DType, type Tensor, bytesOf, dataMatchesDType, isDType, numel, typedFromBytes } from './dtype.js';
 
 /** Largest JSON header accepted (the reference implementation's limit). */
@@ -162,6 +164,19 @@ const WRITE_RANK: Readonly<Record<DType, number>> = { BOOL: 0, U8: 1, I8: 2, I16
  * spaces to a multiple of 8 bytes, so every tensor's data is aligned to its element size.
  */
 export function serialize(set: TensorSet, metadata?: Record<string, string>): Uint8Array {
+  const { head, entries, dataBytes } = layout(set, metadata);
+  const out = new Uint8Array(head.byteLength + dataBytes);
+  out.set(head, 0);
+  let pos = head.byteLength;
+  for (const [, t] of entries) {
+    out.set(bytesOf(t.data), pos);
+    pos += t.data.byteLength;
+  }
+  return out;
+}
+
+/** Validates tensors, orders them and builds the 8-byte length + padded JSON header. */
+function layout(set: TensorSet, metadata?: Record<string, string>): { head: Uint8Array; entries: Array<[string, Tensor]>; dataBytes: number } {
   const entries = entriesOf(set);
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new GlimpseError('bad_argument', 'safetensors: "__metadata__" is reserved and cannot name a tensor');
@@ -169,6 +184,9 @@ export function serialize(set: TensorSet, metadata?: Record<string, string>): Ui
     if (!t.shape.every(isNonNegInt)) throw new GlimpseError('bad_argument', `safetensors: tensor "${name}" has an invalid shape ${JSON.stringify(t.shape)}`);
     if (!dataMatchesDType(t.dtype, t.data)) throw new GlimpseError('bad_argument', `safetensors: tensor "${name}" data is a ${t.data.constructor.name}, not the array for ${t.dtype}`);
     if (t.data.length !== numel(t.shape)) throw new GlimpseError('bad_argument', `safetensors: tensor "${name}" shape [${t.shape.join(', ')}] needs ${numel(t.shape)} elements, data has ${t.data.length}`);
+  }
+  if (metadata) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new GlimpseError('bad_argument', `safetensors: metadata "${k}" must be a string`);
   }
   entries.sort((a, b) => WRITE_RANK[b[1].dtype] - WRITE_RANK[a[1].dtype] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const header: Record<string, unknown> = {};
@@ -179,24 +197,45 @@ export function serialize(set: TensorSet, metadata?: Record<string, string>): Ui
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + len] };
     off += len;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
+  const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.byteLength / 8) * 8;
-  const out = new Uint8Array(8 + padded + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.byteLength, 8 + padded);
-  json = new Uint8Array(0);
-  let pos = 8 + padded;
-  for (const [, t] of entries) {
-    out.set(bytesOf(t.data), pos);
-    pos += t.data.byteLength;
-  }
-  return out;
+  const head = new Uint8Array(8 + padded);
+  new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
+  head.set(json, 8);
+  head.fill(0x20, 8 + json.byteLength);
+  return { head, entries, dataBytes: off };
 }
 
-/** Writes tensors to `path` atomically (temporary file + rename). */
+/**
+ * Writes tensors to `path` atomically and without building the whole file in memory: the header
+ * and then each tensor's bytes go to a temporary file in the same folder, which is flushed to
+ * disk and renamed over `path` (a reader sees the old file or the new one, never half of one).
+ */
 export async function writeSafetensors(path: string, set: TensorSet, metadata?: Record<string, string>): Promise<void> {
-  await writeFileAtomic(path, serialize(set, metadata));
+  const { head, entries } = layout(set, metadata);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      const writeAll = async (b: Uint8Array) => {
+        // in slices of at most 64 MB; a short write continues where it stopped
+        for (let o = 0; o < b.byteLength; ) {
+          const { bytesWritten } = await fh.write(b, o, Math.min(b.byteLength - o, 64 << 20));
+          o += bytesWritten;
+        }
+      };
+      await writeAll(head);
+      for (const [, t] of entries) await writeAll(bytesOf(t.data));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 function readExactly(fd: number, length: number, position: number, file: string): Uint8Array {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync, truncateSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, truncateSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, parseHeader, readSafetensors, SafetensorsFile, serialize, writeSafetensors, type Tensor } from '../../../../src/policy/weights/index.js';
@@ -201,6 +201,16 @@ describe('safetensors files on disk', () => {
     expect(some.metadata).toEqual({ format: 'pt' });
     // whole-file read equals the in-memory decode
     expect(deserialize(new Uint8Array(readFileSync(p))).tensors.get('f64')!.data).toEqual(ALL.f64!.data);
+  });
+
+  it('streams the same bytes serialize() builds, and leaves no temporary file on failure', async () => {
+    const p = join(dir, 'stream.safetensors');
+    await writeSafetensors(p, ALL, { format: 'pt' });
+    expect(new Uint8Array(readFileSync(p))).toEqual(serialize(ALL, { format: 'pt' }));
+    await expect(writeSafetensors(p, ALL, { n: 1 as unknown as string })).rejects.toThrow(/metadata "n" must be a string/);
+    writeFileSync(join(dir, 'afile'), 'x');
+    await expect(writeSafetensors(join(dir, 'afile', 'x.safetensors'), ALL)).rejects.toThrow();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a truncated or missing file is a clear error naming it', async () => {
