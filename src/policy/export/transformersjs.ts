@@ -94,8 +94,13 @@ export function preprocessorConfigJson(policy: QwenVLPolicy): Record<string, unk
 
 /** `config.json`: the classic HF layout plus what transformers.js reads to pick the files. */
 export function configJson(cfg: QwenVLConfig, external: string[]): Record<string, unknown> {
+  const hf = toHfConfigJson(cfg);
+  // transformers.js reads Qwen2.5-VL's decoder sizes from a nested text_config (model_type
+  // qwen2_5_vl_text); the classic top-level fields stay for other readers (and glimpse).
+  const { vision_config: _v, architectures: _a, model_type: _m, ...text } = hf;
   return {
-    ...toHfConfigJson(cfg),
+    ...hf,
+    ...(cfg.modelType === 'qwen2_5_vl' ? { text_config: { ...text, model_type: 'qwen2_5_vl_text' } } : {}),
     'transformers.js_config': {
       dtype: 'fp32',
       ...(external.length ? { use_external_data_format: Object.fromEntries(external.map((n) => [`${n}.onnx`, 1])) } : {}),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadPolicy } from '../../../../src/policy/model/folder.js';
 import type { QwenVLPolicy } from '../../../../src/policy/model/policy.js';
 import { paramSpecs } from '../../../../src/policy/model/params.js';
+import { readModelConfig } from '../../../../src/policy/model/config.js';
 import { exportFormat, exportFormatNames, exportTransformersJs } from '../../../../src/policy/export/transformersjs.js';
 import type { RgbImage } from '../../../../modalities/types.js';
 import { glimpseLastLogits } from './reference.js';
@@ -70,6 +71,7 @@ describe('export to transformers.js (glimpse-tiny)', () => {
     expect(cfg.model_type).toBe('qwen2_vl');
     expect(cfg['transformers.js_config'].dtype).toBe('fp32');
     expect(JSON.parse(readFileSync(join(out, 'preprocessor_config.json'), 'utf8')).image_processor_type).toBe('Qwen2VLImageProcessor');
+    expect(readModelConfig(join(out, 'config.json'))).toEqual(policy.cfg);
   });
 
   it('loads in transformers.js and its logits match glimpse\'s graphs on an image + prompt (|Δ| ≤ 1e-3), greedy tokens too', async () => {
