@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { GlimpseError } from '../util/errors.js';
 import { getBenchmark, listBenchmarks } from '../eval/benchmarks/index.js';
 import { compareRuns, readSummary } from '../eval/compare.js';
+import { parseEvalConfig } from '../eval/config.js';
 import { formatMetric } from '../eval/metrics.js';
 import { resolveModel } from '../eval/models/index.js';
 import { createProgress } from '../eval/progress.js';
@@ -50,22 +51,6 @@ interface EvalFlags {
   compare?: string[];
 }
 
-function int(v: string | undefined, flag: string, min: number, fallback: number): number;
-function int(v: string | undefined, flag: string, min: number, fallback?: undefined): number | undefined;
-function int(v: string | undefined, flag: string, min: number, fallback?: number): number | undefined {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new GlimpseError('bad_config', `${flag} ${v}: expected an integer ≥ ${min}`);
-  return n;
-}
-
-function float(v: string | undefined, flag: string, lo: number, hi: number, fallback?: number): number | undefined {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < lo || n > hi) throw new GlimpseError('bad_config', `${flag} ${v}: expected a number in [${lo}, ${hi}]`);
-  return n;
-}
-
 function slug(s: string): string {
   return s.replace(/^openai:https?:\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'model';
 }
@@ -84,8 +69,7 @@ async function evaluate(f: EvalFlags): Promise<void> {
   if (!f.benchmark) throw new GlimpseError('bad_config', `--benchmark is required; known benchmarks: ${listBenchmarks().map((b) => b.name).join(', ')}`);
   const benchmark = getBenchmark(f.benchmark);
   if (!f.data) throw new GlimpseError('bad_config', `--data is required for ${benchmark.name}: expected ${benchmark.formats.join('; or ')}`);
-  const coords = f.coords ?? 'pixel';
-  if (coords !== 'pixel' && coords !== 'norm1000' && coords !== 'norm1') throw new GlimpseError('bad_config', `--coords ${coords}: expected pixel, norm1000 or norm1`);
+  const c = parseEvalConfig(f as unknown as Record<string, unknown>);
   let template = f.template;
   if (template?.startsWith('@')) {
     const p = template.slice(1);
@@ -95,38 +79,37 @@ async function evaluate(f: EvalFlags): Promise<void> {
   const options: BenchmarkOptions = {
     data: f.data,
     ...(f.media !== undefined ? { media: f.media } : {}),
-    ...(f.limit !== undefined ? { limit: int(f.limit, '--limit', 0) } : {}),
+    ...(c.limit !== undefined ? { limit: c.limit } : {}),
     ...(template !== undefined ? { template } : {}),
-    coords,
-    maxPixels: int(f.maxPixels, '--max-pixels', 0, 16384 * 28 * 28),
-    ...(f.minPixels !== undefined ? { minPixels: int(f.minPixels, '--min-pixels', 1) } : {}),
-    ...(f.frames !== undefined ? { frames: int(f.frames, '--frames', 1) } : {}),
+    coords: c.coords,
+    maxPixels: c.maxPixels,
+    ...(c.minPixels !== undefined ? { minPixels: c.minPixels } : {}),
+    ...(c.frames !== undefined ? { frames: c.frames } : {}),
     extra: {
-      ...(f.boxFormat !== undefined ? { boxFormat: f.boxFormat } : {}),
+      ...(c.boxFormat !== undefined ? { boxFormat: c.boxFormat } : {}),
       ...(f.pipeline !== undefined ? { pipeline: f.pipeline } : {}),
     },
   };
   const model = await resolveModel(f.model, f.predictions, {
     ...(f.apiKeyEnv !== undefined ? { apiKeyEnv: f.apiKeyEnv } : {}),
-    concurrency: int(f.concurrency, '--concurrency', 1, 8),
-    timeoutMs: (float(f.timeout, '--timeout', 0.001, 86_400, 180) ?? 180) * 1000,
-    maxRetries: int(f.retries, '--retries', 0, 5),
+    concurrency: c.concurrency,
+    timeoutMs: c.timeout * 1000,
+    maxRetries: c.retries,
   });
   const out = f.out ?? join('eval-runs', `${benchmark.name.replace(/\+/g, 'plus')}-${slug(model.name)}`);
-  const seed = int(f.seed, '--seed', 0);
   const summary = await runEval({
     benchmark,
     options,
     model,
     sampling: {
-      temperature: float(f.temperature, '--temperature', 0, 10, 0)!,
-      ...(f.topP !== undefined ? { topP: float(f.topP, '--top-p', 0, 1) } : {}),
-      maxTokens: int(f.maxTokens, '--max-tokens', 1, 1024),
-      ...(seed !== undefined ? { seed } : {}),
+      temperature: c.temperature,
+      ...(c.topP !== undefined ? { topP: c.topP } : {}),
+      maxTokens: c.maxTokens,
+      ...(c.seed !== undefined ? { seed: c.seed } : {}),
     },
     out,
-    batchSize: int(f.batchSize, '--batch-size', 1, 32),
-    examples: int(f.examples, '--examples', 0, 4),
+    batchSize: c.batchSize,
+    examples: c.examples,
     progress: createProgress(process.stderr, { quiet: f.quiet ?? false }),
     log: (line) => {
       if (!f.quiet) process.stderr.write(`${line}\n`);
@@ -150,20 +133,20 @@ export function register(program: Command): void {
     .option('--limit <n>', 'evaluate the first n items')
     .option('--out <dir>', 'run folder (default eval-runs/<benchmark>-<model>); a re-run resumes')
     .option('--template <text|@file>', "prompt template with the benchmark's {placeholders}")
-    .option('--coords <space>', 'space the model answers coordinates in: pixel (of the image sent) | norm1000 | norm1', 'pixel')
-    .option('--max-pixels <n>', 'smart-resize images to at most n pixels before sending (0 = send as stored)', String(16384 * 28 * 28))
+    .option('--coords <space>', 'space the model answers coordinates in: pixel (of the image sent, default) | norm1000 | norm1')
+    .option('--max-pixels <n>', 'smart-resize images to at most n pixels before sending (0 = send as stored; default 12845056)')
     .option('--min-pixels <n>', 'smart-resize lower bound in pixels')
     .option('--frames <n>', 'frames sampled per video')
-    .option('--temperature <t>', 'sampling temperature (0 = greedy)', '0')
+    .option('--temperature <t>', 'sampling temperature (default 0 = greedy)')
     .option('--top-p <p>', 'nucleus sampling')
-    .option('--max-tokens <n>', 'longest completion in tokens', '1024')
+    .option('--max-tokens <n>', 'longest completion in tokens (default 1024)')
     .option('--seed <n>', 'sampling seed passed to the endpoint')
-    .option('--concurrency <n>', 'requests in flight', '8')
-    .option('--timeout <s>', 'per-request timeout in seconds', '180')
-    .option('--retries <n>', 'retries on 429/5xx/timeouts', '5')
+    .option('--concurrency <n>', 'requests in flight (default 8)')
+    .option('--timeout <s>', 'per-request timeout in seconds (default 180)')
+    .option('--retries <n>', 'retries on 429/5xx/timeouts (default 5)')
     .option('--api-key-env <VAR>', 'environment variable holding the API key (default OPENAI_API_KEY)')
-    .option('--batch-size <n>', 'items prepared at once', '32')
-    .option('--examples <n>', 'rendered examples in report.md', '4')
+    .option('--batch-size <n>', 'items prepared at once (default 32)')
+    .option('--examples <n>', 'rendered examples in report.md (default 4)')
     .option('--box-format <f>', 'RefCOCO JSON boxes: xywh | xyxy')
     .option('--pipeline <file>', 'reward pipeline (YAML/JSON) for synthetic tasks')
     .option('--quiet', 'no progress bar')

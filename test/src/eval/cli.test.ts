@@ -68,3 +68,17 @@ describe('glimpse eval (CLI)', () => {
     expect(out).toMatch(/charades-sta\s+R1@0\.3, R1@0\.5, R1@0\.7, mIoU/);
   });
 });
+
+describe('eval config', () => {
+  it('applies documented defaults and names the flag on a bad value', async () => {
+    const { parseEvalConfig } = await import('../../../src/eval/config.js');
+    expect(parseEvalConfig({})).toMatchObject({ coords: 'pixel', maxPixels: 12845056, temperature: 0, maxTokens: 1024, concurrency: 8, timeout: 180, retries: 5, batchSize: 32, examples: 4 });
+    expect(parseEvalConfig({ limit: '10', topP: '0.9', coords: 'norm1000' })).toMatchObject({ limit: 10, topP: 0.9, coords: 'norm1000' });
+    expect(() => parseEvalConfig({ coords: 'inches' })).toThrow(/--coords inches: expected pixel, norm1000, norm1/);
+    expect(() => parseEvalConfig({ temperature: 'hot' })).toThrow(/--temperature hot: expected/);
+    expect(() => parseEvalConfig({ topP: '1.5' })).toThrow(/--top-p 1\.5: expected a number in \[0, 1\]/);
+    expect(() => parseEvalConfig({ concurrency: '2.5' })).toThrow(/--concurrency 2\.5: expected an integer ≥ 1/);
+    expect(() => parseEvalConfig({ timeout: 'NaN' })).toThrow(/--timeout NaN: expected/);
+    expect(() => parseEvalConfig({ boxFormat: 'cxcywh' })).toThrow(/--box-format cxcywh: expected xywh, xyxy/);
+  });
+});
