@@ -158,3 +158,19 @@ describe('video adapter', () => {
     expect(p.meta).toMatchObject({ duration: 3, fps: 10, size: [64, 48], frameIndices: [0, 14, 29] });
   });
 });
+
+describe('ffmpeg binary', () => {
+  it('a missing binary is GlimpseError not_available with a hint, not a hang', async () => {
+    const old = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = join(dir, 'no-such-ffmpeg');
+    try {
+      const e = await videoAdapter.prepare({ kind: 'video', path: counterVideo(dir) }, small).catch((x: unknown) => x);
+      expect(isGlimpseError(e) && e.code === 'not_available').toBe(true);
+      expect((e as Error).message).toContain('no-such-ffmpeg');
+      expect((e as { hint?: string }).hint).toMatch(/FFMPEG_PATH/);
+    } finally {
+      if (old === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = old;
+    }
+  });
+});
