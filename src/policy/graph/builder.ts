@@ -17,7 +17,7 @@ import { GlimpseError } from '../../util/errors.js';
 import { GraphCore, type HostData, toHostData } from './core.js';
 import type { CustomGradRule } from './registry.js';
 import { type SerializeOptions, saveModel, toBytes } from './serialize.js';
-import { type DType, type Shape, Tensor } from './tensor.js';
+import { type DType, type Shape, Tensor, isFloat } from './tensor.js';
 import { add } from './ops/add.js';
 import { cast } from './ops/cast.js';
 import { clip } from './ops/clip.js';
@@ -189,7 +189,20 @@ export class GraphBuilder extends GraphCore {
   customGradient(inputs: readonly Tensor[], forward: (...xs: Tensor[]) => Tensor | readonly Tensor[], rule: CustomGradRule): Tensor {
     inputs.forEach((t) => this.own(t, 'customGradient'));
     const stopped = inputs.map((t) => this.stopGradient(t));
+    const first = this.nodes.length;
     const res = forward(...stopped);
+    // A float value captured from outside (not passed in `inputs`) would silently get no gradient.
+    const inside = new Set(stopped.map((t) => t.name));
+    for (const n of this.nodes.slice(first)) {
+      for (const i of n.inputs) {
+        if (!i || inside.has(i)) continue;
+        const t = this.values.get(i);
+        if (t && isFloat(t.dtype) && !this.inits.get(i)?.constant) {
+          throw new GlimpseError('bad_argument', `customGradient: forward uses '${i}', which is not among its inputs (its gradient would be lost); pass it in inputs`);
+        }
+      }
+      for (const o of n.outputs) inside.add(o);
+    }
     const [y, ...saved] = res instanceof Tensor ? [res] : res;
     if (!y) throw new GlimpseError('bad_argument', 'customGradient: forward returned no output');
     this.own(y, 'customGradient');

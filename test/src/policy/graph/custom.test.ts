@@ -45,5 +45,8 @@ describe('composites with hand-written gradients', () => {
     const z = other.input('z', 'float32', [4]);
     expect(() => g.customGradient([x], () => z, () => [])).toThrow(/another graph/);
     expect(() => g.customGradient([x], () => [], () => [])).toThrow(/no output/);
+    const w = g.input('w', 'float32', [4]);
+    expect(() => g.customGradient([x], (v) => g.mul(v, w), () => [])).toThrow(/forward uses 'w', which is not among its inputs/);
+    expect(g.customGradient([x], (v) => g.mul(v, 2), ({ dy }) => [dy]).dtype).toBe('float32'); // constants are fine
   });
 });
