@@ -13,6 +13,8 @@
  *   `COCO_train2014_<12 digits>.jpg`), expression from `sentence` / `sent` / `expression` /
  *   `problem` / `normal_caption` / `caption`, box from `bbox` (COCO [x, y, w, h]) or `solution` /
  *   `box` / `bbox_xyxy` ([x1, y1, x2, y2]); `--box-format` overrides.
+ * - VLMEvalKit `.tsv`: `index`, `image` (base64), `question` (the sentence), `answer`
+ *   ("[x1, y1, x2, y2]" in original pixels), optional `split`.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -24,7 +26,8 @@ import { GlimpseError } from '../../util/errors.js';
 import { encodedImage } from '../images.js';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { imageBytes, openParquet, parquetRows, requireColumns } from '../loaders/parquet.js';
-import { num4, readRecords, requireDir } from '../loaders/files.js';
+import { num4, readRecords, readText, requireDir } from '../loaders/files.js';
+import { parseDelimited } from '../loaders/delimited.js';
 import { shareAbove, meanOf } from '../metrics.js';
 import { registerBenchmark } from '../registry.js';
 import type { Benchmark, BenchmarkOptions, EvalItem, LoadedBenchmark, PreparedItem, SampleScore } from '../types.js';
@@ -162,6 +165,36 @@ async function loadJson(o: BenchmarkOptions, template: string, boxFormat: BoxFor
   return { total: all.length, items: items(), notes };
 }
 
+const EXPECTED_TSV = 'a VLMEvalKit-style RefCOCO .tsv (columns image = base64, question = the sentence, answer = "[x1, y1, x2, y2]")';
+
+async function loadTsv(o: BenchmarkOptions, template: string, boxFormat: BoxFormat): Promise<LoadedBenchmark> {
+  const rows = parseDelimited(readText(o.data, '--data', EXPECTED_TSV), '\t', o.data);
+  const header = rows[0] ?? [];
+  for (const col of ['image', 'question', 'answer']) {
+    if (!header.includes(col)) throw new GlimpseError('corrupt', `--data ${o.data}: no "${col}" column (header ${show(header.slice(0, 8))}); expected ${EXPECTED_TSV}`);
+  }
+  const at = (cells: string[], col: string) => cells[header.indexOf(col)];
+  const all: EvalItem[] = [];
+  for (const [i, cells] of rows.slice(1).entries()) {
+    if (all.length >= (o.limit ?? Infinity)) break;
+    const where = `${o.data}:row ${i + 2}`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(at(cells, 'answer') ?? '');
+    } catch {
+      raw = undefined;
+    }
+    const b = num4(raw);
+    const bytes = imageBytes(at(cells, 'image'));
+    const sentence = at(cells, 'question');
+    if (!b || !bytes || !sentence) throw new GlimpseError('corrupt', `${where}: ${!b ? `answer ${show(at(cells, 'answer'))} is not [x1, y1, x2, y2]` : !bytes ? 'no base64 image' : 'empty question'}; expected ${EXPECTED_TSV}`);
+    const img = encodedImage(bytes, `${where} image`);
+    const id = at(cells, 'index') ?? String(i);
+    all.push(makeItem(id, sentence, toXyxy(b, boxFormat), { split: at(cells, 'split') ?? 'all' }, async () => [img], template));
+  }
+  return { total: all.length, items: (async function* () { yield* all; })(), notes: [] };
+}
+
 /** Scores a completion: the first box in the answer, mapped to original pixels, against the truth. */
 export function scoreBox(item: EvalItem, completion: string, prepared: PreparedItem): SampleScore {
   const truth = item.sample.answer.bbox!;
@@ -179,7 +212,7 @@ function makeRefcoco(name: string, aliases: string[], paper: string): Benchmark 
     aliases,
     description: `${name} referring-expression comprehension: one box per sentence, Acc@0.5`,
     paper,
-    formats: [EXPECTED_PARQUET, 'JSON/JSONL annotations + --media image folder'],
+    formats: [EXPECTED_PARQUET, 'JSON/JSONL annotations + --media image folder', EXPECTED_TSV],
     metrics: ['Acc@0.5', 'mIoU'],
     template: `Please provide the bounding box coordinate of the region this sentence describes: {expression}. ${THINK_ANSWER} Output the final answer in JSON format.`,
     async load(o) {
@@ -188,6 +221,7 @@ function makeRefcoco(name: string, aliases: string[], paper: string): Benchmark 
       if (bf !== undefined && bf !== 'xywh' && bf !== 'xyxy') throw new GlimpseError('bad_config', `--box-format ${String(bf)}: expected xywh or xyxy`);
       const ext = extname(o.data).toLowerCase();
       if (ext === '.json' || ext === '.jsonl') return loadJson(o, template, bf);
+      if (ext === '.tsv') return loadTsv(o, template, bf ?? 'xyxy');
       return loadParquet(o, template, bf ?? 'xywh');
     },
     async prepare(item, o, withMedia) {

@@ -105,6 +105,17 @@ describe('refcoco benchmark', () => {
     expect(s.breakdown.split!.testB!.n).toBe(2);
   });
 
+  it('reads the VLMEvalKit .tsv layout (base64 image, xyxy answer string)', async () => {
+    const img = Buffer.from(await jpeg(40, 30)).toString('base64');
+    const p = join(t.dir, 'RefCOCO_VAL.tsv');
+    writeFileSync(p, ['index\timage\tquestion\tanswer\tsplit', `7\t${img}\tplayer in white\t[2.5, 0.0, 35.9, 13.41]\tval`, `8\t${img}\tthe ball\t[1, 1, 9, 9]\tval`].join('\n'));
+    const s = await runEval({ benchmark: getBenchmark('refcoco'), options: { data: p }, model: createOracleModel(), sampling, out: join(t.dir, 'run') });
+    expect(s.n).toBe(2);
+    expect(s.metrics['Acc@0.5']).toBe(1);
+    writeFileSync(p, ['index\timage\tquestion\tanswer', `7\t${img}\tplayer\t[1, 2]`].join('\n'));
+    await expect(getBenchmark('refcoco').load({ data: p })).rejects.toThrow(/row 2: answer "\[1, 2\]" is not \[x1, y1, x2, y2\]/);
+  });
+
   it('says what was expected for wrong or incomplete data paths', async () => {
     const b = getBenchmark('refcoco');
     const expectErr = async (p: Promise<unknown>, re: RegExp) => {
