@@ -38,6 +38,9 @@ function initializers(g: GraphBuilder, cfg: QwenVLConfig, params: ParamMap): Par
     const data = params.get(name);
     const shape = shapes.get(name);
     if (!data || !shape) throw new GlimpseError('corrupt', `export: the model has no weight ${name}`);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new GlimpseError('corrupt', `export: weight ${name} holds ${data[i]} at element ${i}`, 'a model with non-finite weights cannot be exported; check the training run that produced it');
+    }
     const t = g.initializer(name, data, shape, 'float32');
     made.set(name, t);
     return t;

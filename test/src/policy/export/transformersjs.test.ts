@@ -4,7 +4,7 @@
  * glimpse's own graphs on the same image + prompt, and the same greedy tokens.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../../../src/policy/model/folder.js';
@@ -138,5 +138,16 @@ describe('export to transformers.js (glimpse-tiny)', () => {
     await expect(exportTransformersJs(policy, file)).rejects.toThrow(/not a folder/);
     expect(() => exportFormat('gguf')).toThrow(/unknown export format "gguf"; known: transformersjs/);
     expect(exportFormatNames()).toEqual(['transformersjs']);
+    // non-finite weights are refused by name, and nothing is left behind
+    const w = policy.params.get('model.layers.1.mlp.up_proj.weight')!;
+    const keep = w[5]!;
+    w[5] = Number.NaN;
+    try {
+      await expect(exportTransformersJs(policy, join(dir, 'nan'))).rejects.toThrow(/weight model\.layers\.1\.mlp\.up_proj\.weight holds NaN at element 5/);
+    } finally {
+      w[5] = keep;
+    }
+    expect(existsSync(join(dir, 'nan'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('export-'))).toEqual([]);
   });
 });
