@@ -8,9 +8,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { encodePng } from '../../../modalities/image/encode.js';
 import { sampleVideoFrames, type VideoPrepareOptions } from '../../../modalities/video/frames.js';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { GlimpseError } from '../../util/errors.js';
-import { parseNumbers, parseSize } from './image.js';
+import { parseNumbers, parseSize, writeOutput } from './image.js';
 
 function positive(s: string, flag: string, integer: boolean): number {
   const v = parseNumbers(s, 1, flag)[0]!;
@@ -55,7 +54,7 @@ export function register(render: Command): void {
       const files: string[] = [];
       for (let i = 0; i < r.frames.length; i++) {
         const f = join(o.out, `frame_${String(i + 1).padStart(4, '0')}.png`);
-        await writeFileAtomic(f, await encodePng(r.frames[i]!));
+        await writeOutput(f, await encodePng(r.frames[i]!));
         files.push(f);
       }
       if (o.json) {

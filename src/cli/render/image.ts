@@ -86,6 +86,16 @@ export function itemsToOutput(items: OverlayItem[], map: CoordinateMap, space: s
 
 const SPACES = ['original', 'pixel', 'norm1000', 'norm1'];
 
+/** Writes `data` to `path` atomically; a failure is GlimpseError('io') naming the path. */
+export async function writeOutput(path: string, data: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, data);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new GlimpseError('io', `${path}: cannot write the output (${code})`, undefined, { cause: e });
+  }
+}
+
 /** Adds `glimpse render image` to the `render` command. */
 export function register(render: Command): void {
   render
@@ -114,7 +124,7 @@ export function register(render: Command): void {
       let img = prepared.images[0]!;
       const drawn = itemsToOutput(items, prepared.coords, o.space);
       if (drawn.length) img = await drawOverlay(img, drawn);
-      await writeFileAtomic(o.out, await encodePng(img));
+      await writeOutput(o.out, await encodePng(img));
       if (o.json) {
         const doc = {
           file,

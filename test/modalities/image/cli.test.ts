@@ -76,3 +76,12 @@ describe('glimpse render image', () => {
     expect(missing.stderr).toMatch(/--out/);
   });
 });
+
+describe('glimpse render image output errors', () => {
+  it('names the output path when it cannot be written', async () => {
+    const src = put(dir, 'w.png', await encode(pattern(20, 20), 'png'));
+    const r = await cli(['render', 'image', src, '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toContain(`${dir}: cannot write the output`);
+  });
+});
