@@ -2,6 +2,7 @@
  * MatMul (numpy semantics): `[..., M, K] x [..., K, N] -> [..., M, N]`, batch dims broadcast.
  *
  * Gradient, written to keep the backward graph lean:
+ * - 1-D operands are lifted to matrices and the results reshaped back.
  * - `[..., M, K] x [K, N]` (activations times a weight, the common case): both gradients are one
  *   2-D Gemm on free reshapes, `dA = dY·Bᵀ` (transB) and `dB = Aᵀ·dY` (transA), no Transpose.
  * - batched `[..., M, K] x [..., K, N]` (attention): `dA = dY·Bᵀ`, `dB = Aᵀ·dY` with a last-two-axes
@@ -47,23 +48,30 @@ export function transposeLast(g: GraphBuilder, t: Tensor): Tensor {
   return g.transpose(t, perm);
 }
 
-registerGradient('MatMul', ({ g, x, dy, needs }) => {
-  const [a, b] = [x[0]!, x[1]!];
-  const d = dy[0]!;
-  if (a.rank < 2 || b.rank < 2) throw new GlimpseError('unsupported', `MatMul gradient: 1-D operands are not supported (${fmtShape(a.shape)} x ${fmtShape(b.shape)}); unsqueeze first`);
+function matmulGrads(g: GraphBuilder, a: Tensor, b: Tensor, d: Tensor, needs: readonly boolean[]): [Tensor | undefined, Tensor | undefined] {
   if (b.rank === 2) {
     const K = a.shape[a.rank - 1]!;
     const N = b.shape[1]!;
     const a2 = a.rank === 2 ? a : g.reshape(a, [-1, K]);
     const d2 = d.rank === 2 ? d : g.reshape(d, [-1, N]);
     const da = needs[0] ? g.gemm(d2, b, { transB: true }) : undefined;
-    return [
-      da && (a.rank === 2 ? da : g.reshapeLike(da, a)),
-      needs[1] ? g.gemm(a2, d2, { transA: true }) : undefined,
-    ];
+    return [da && (a.rank === 2 ? da : g.reshapeLike(da, a)), needs[1] ? g.gemm(a2, d2, { transA: true }) : undefined];
   }
   return [
     needs[0] ? unbroadcast(g, g.matmul(d, transposeLast(g, b)), a, 'MatMul') : undefined,
     needs[1] ? unbroadcast(g, g.matmul(transposeLast(g, a), d), b, 'MatMul') : undefined,
   ];
+}
+
+registerGradient('MatMul', ({ g, x, dy, needs }) => {
+  const [a, b] = [x[0]!, x[1]!];
+  if (a.rank >= 2 && b.rank >= 2) return matmulGrads(g, a, b, dy[0]!, needs);
+  // 1-D operands: lift to matrices ([K] -> [1, K] on the left, [K, 1] on the right), then back.
+  const a2 = a.rank === 1 ? g.unsqueeze(a, [0]) : a;
+  const b2 = b.rank === 1 ? g.unsqueeze(b, [1]) : b;
+  let d2 = dy[0]!;
+  if (a.rank === 1) d2 = g.unsqueeze(d2, [d2.rank - (b.rank === 1 ? 0 : 1)]);
+  if (b.rank === 1) d2 = g.unsqueeze(d2, [d2.rank]);
+  const [da, db] = matmulGrads(g, a2, b2, d2, needs);
+  return [da && (a.rank === 1 ? g.reshapeLike(da, a) : da), db && (b.rank === 1 ? g.reshapeLike(db, b) : db)];
 });

@@ -31,6 +31,13 @@ describe('MatMul gradient', () => {
     });
   });
 
+  it('1-D operands: vector x matrix, batched matrix x vector, vector x vector', async () => {
+    await expectGradOk({ inputs: { a: { dtype: 'float64', shape: [3] }, b: { dtype: 'float64', shape: [3, 4] } }, build: (g, x) => g.matmul(x.a!, x.b!) });
+    await expectGradOk({ inputs: { a: { dtype: 'float64', shape: [2, 5, 3] }, b: { dtype: 'float64', shape: [3] } }, build: (g, x) => g.matmul(x.a!, x.b!) });
+    await expectGradOk({ inputs: { a: { dtype: 'float64', shape: [3] }, b: { dtype: 'float64', shape: [2, 3, 4] } }, build: (g, x) => g.matmul(x.a!, x.b!) });
+    await expectGradOk({ inputs: { a: { dtype: 'float64', shape: [3] }, b: { dtype: 'float64', shape: [3] } }, build: (g, x) => g.mul(g.matmul(x.a!, x.b!), 1) });
+  });
+
   it('rejects mismatched inner dimensions, naming the shapes', () => {
     const g = new GraphBuilder();
     expect(() => g.matmul(g.input('a', 'float32', [2, 3]), g.input('b', 'float32', [4, 5]))).toThrow(/inner dimensions differ: \[2, 3\] x \[4, 5\]/);
