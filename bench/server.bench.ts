@@ -118,14 +118,16 @@ function init(args)
   for _, a in ipairs(args) do
     local d = a:match("^delay=(.+)$")
     if d then delay_ms = tonumber(d) else
-      local f = assert(io.open(a, "rb")); table.insert(bodies, f:read("*a")); f:close()
+      local f = assert(io.open(a, "rb"))
+      table.insert(bodies, wrk.format("POST", path, headers, f:read("*a")))
+      f:close()
     end
   end
   idx = math.random(#bodies)
 end
 function request()
   idx = idx % #bodies + 1
-  return wrk.format("POST", path, headers, bodies[idx])
+  return bodies[idx]
 end
 function response(status, hdrs, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -217,8 +219,12 @@ function counter(text: string, name: string): number {
 /** Worker utilisation and server CPU (cores) between two scrapes `seconds` apart. */
 function usage(a: string, b: string, seconds: number, workers: number): string {
   const busy = (counter(b, 'glimpse_worker_busy_seconds_total') - counter(a, 'glimpse_worker_busy_seconds_total')) / (seconds * workers);
-  const cpu = (counter(b, 'process_cpu_seconds_total') - counter(a, 'process_cpu_seconds_total')) / seconds;
-  return `workers busy ${fmt(100 * busy, 0)} %, server CPU ${fmt(cpu, 2)} cores`;
+  return `workers busy ${fmt(100 * busy, 0)} %, server CPU ${fmt(cpuCores(a, b, seconds), 2)} cores`;
+}
+
+/** CPU cores the server process used between two scrapes. */
+function cpuCores(a: string, b: string, seconds: number): number {
+  return (counter(b, 'process_cpu_seconds_total') - counter(a, 'process_cpu_seconds_total')) / seconds;
 }
 
 function rssOf(text: string): number {
@@ -276,12 +282,15 @@ async function main(): Promise<void> {
   let n = 0;
   let check = 0;
   const b0 = performance.now();
-  while (performance.now() - b0 < 2000) {
+  const c0 = process.cpuUsage();
+  while (performance.now() - b0 < 3000) {
     for (const inp of inputs) check += pipe.scoreSync(inp).reward;
     n += inputs.length;
   }
   const baseline = n / ((performance.now() - b0) / 1000);
-  console.log(`baseline  in-process scoreSync, 1 thread: ${fmt(baseline)} completions/s (checksum ${check.toFixed(1)})`);
+  const cpu0 = process.cpuUsage(c0);
+  const baselineCpu = n / ((cpu0.user + cpu0.system) / 1e6);
+  console.log(`baseline  in-process scoreSync, 1 thread: ${fmt(baseline)} completions/s; ${fmt(baselineCpu)} per CPU-second (checksum ${check.toFixed(1)})`);
 
   // 2. server
   const self = fileURLToPath(import.meta.url);
@@ -319,17 +328,22 @@ async function main(): Promise<void> {
         `latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms; non-200 + socket errors: ${nonOk1}; ` +
         `RSS max ${mb(Math.max(...rss1))}; ${usage(a1, b1, s.seconds, workers)}`,
     );
-    console.log(`ratio     server / in-process 1 thread: ${fmt(cps / baseline, 2)}x`);
+    const perCpu = cps / cpuCores(a1, b1, s.seconds);
+    console.log(
+      `ratio     server / in-process 1 thread: ${fmt(cps / baseline, 2)}x (wall clock); per CPU-second: server ${fmt(perCpu)} vs in-process ${fmt(baselineCpu)} completions = ` +
+        `${fmt(perCpu / baselineCpu, 2)}x (the cost of HTTP, JSON and threads, little affected by other load on the machine)`,
+    );
 
     // overload: paced at twice the sustained request rate. wrk waits for each answer before the
     // pause, so connections held by queued requests send less: calibrate the pause for 3 s first.
     const conns2 = 256;
     const target = 2 * rate1;
     let delayMs = Math.max(1, Math.round((conns2 / target) * 1000));
-    for (let round = 0; round < 2; round++) {
-      const cal = await runWrk(url, conns2, 3, files, script, delayMs);
+    const calSeconds = Math.max(2, Math.min(5, Math.round(overloadDuration / 2)));
+    for (let round = 0; round < 3; round++) {
+      const cal = await runWrk(url, conns2, calSeconds, files, script, delayMs);
       const offered = cal.requests / cal.seconds;
-      delayMs = Math.max(1, Math.round(delayMs * (offered / target)));
+      delayMs = Math.max(1, Math.round(delayMs * Math.min(4, Math.max(0.25, offered / target))));
     }
     const m0 = await scrape(url);
     const rss2: number[] = [];
@@ -347,7 +361,7 @@ async function main(): Promise<void> {
     const p99_200 = quantileMs(histogram(m0, '200'), histogram(m1, '200'), 0.99);
     const accepted = (ok2 / o.seconds) * BATCH;
     console.log(
-      `overload  ${fmt(o.seconds, 1)} s, ${conns2} connections paced ${delayMs} ms: offered ${fmt(o.requests / o.seconds, 1)} req/s (target ${fmt(target, 1)}); ` +
+      `overload  ${fmt(o.seconds, 1)} s, ${conns2} connections paced ${delayMs} ms: offered ${fmt(o.requests / o.seconds, 1)} req/s = ${fmt(o.requests / o.seconds / rate1, 2)}x sustained (target 2x); ` +
         `200: ${ok2}, 429: ${r429} (${fmt(100 * share, 1)} %), other errors: ${other}; ` +
         `429 p99 ≤ ${fmt(p99_429, 1)} ms, 200 p99 ≤ ${fmt(p99_200, 0)} ms (server histogram bucket edges); ` +
         `accepted ${fmt(accepted)} completions/s (${fmt((100 * accepted) / cps, 0)} % of sustained); RSS max ${mb(Math.max(...rss2))} (sustained ${mb(Math.max(...rss1))}); ${usage(m0, m1, o.seconds, workers)}`,
