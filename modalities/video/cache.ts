@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePng } from '../image/encode.js';
@@ -24,8 +24,26 @@ export function defaultFrameCacheDir(): string {
   return join(base, 'frames');
 }
 
-/** SHA-256 (hex) of a file's bytes, streamed. */
-export function hashFile(path: string): Promise<string> {
+const memo = new Map<string, string>();
+const MEMO_MAX = 1024;
+
+/**
+ * SHA-256 (hex) of a file's bytes, streamed. Remembered per process by (path, device, inode, size,
+ * mtime), so a training loop that prepares the same video again does not re-read it; any change
+ * to the file changes the stat and forces a fresh hash.
+ */
+export async function hashFile(path: string): Promise<string> {
+  const s = await stat(path);
+  const id = `${path}\0${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+  const known = memo.get(id);
+  if (known) return known;
+  const h = await hashBytes(path);
+  if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
+  memo.set(id, h);
+  return h;
+}
+
+function hashBytes(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(path, { highWaterMark: 1 << 20 })

@@ -109,6 +109,13 @@ describe('video sampling', () => {
     expect(b.cache).toBe('hit');
     expect(b.frames.map((f) => [f.time, f.index, Buffer.from(f.data).toString('base64')])).toEqual(a.frames.map((f) => [f.time, f.index, Buffer.from(f.data).toString('base64')]));
     expect((await sampleVideoFrames(copy, { ...opts, sampling: { frames: 4 } })).cache).toBe('miss');
+    // the same path with other content misses (the key is the content, not the name)
+    const edited = put('edited.mp4', readFileSync(counterVideo(dir)));
+    expect((await sampleVideoFrames(edited, opts)).cache).toBe('hit');
+    writeFileSync(edited, readFileSync(patternVideo(dir)));
+    const e = await sampleVideoFrames(edited, opts);
+    expect(e.cache).toBe('miss');
+    expect(e.probe.duration).toBe(2);
     expect(readdirSync(cacheDir).filter((d) => d.startsWith('.tmp'))).toEqual([]);
     // a damaged entry is a miss, not an error
     for (const d of readdirSync(cacheDir)) writeFileSync(join(cacheDir, d, 'meta.json'), '{broken');
