@@ -8,6 +8,8 @@
  */
 import { GlimpseError } from '../../util/errors.js';
 
+const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
+
 /** The safetensors dtype names glimpse reads and writes (spelling of the format). */
 export const DTYPES = ['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL'] as const;
 export type DType = (typeof DTYPES)[number];
@@ -52,6 +54,7 @@ export function numel(shape: readonly number[]): number {
  * The bytes are copied into a fresh, aligned buffer, so `bytes` may sit at any offset.
  */
 export function typedFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
+  if (BIG_ENDIAN && DTYPE_SIZE[dtype] > 1) throw new GlimpseError('unsupported', 'safetensors: big-endian hosts are not supported');
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   const buf = copy.buffer;

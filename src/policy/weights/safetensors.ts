@@ -242,7 +242,7 @@ function readExactly(fd: number, length: number, position: number, file: string)
   const buf = new Uint8Array(length);
   let got = 0;
   while (got < length) {
-    const n = readSync(fd, buf, got, length - got, position + got);
+    const n = readSync(fd, buf, got, Math.min(length - got, 1 << 30), position + got); // ≤ 1 GiB per call (fs limit 2 GiB)
     if (n === 0) throw corrupt(file, `unexpected end of file at byte ${position + got} (file changed while reading?)`);
     got += n;
   }

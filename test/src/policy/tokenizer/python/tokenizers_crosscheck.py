@@ -1,9 +1,8 @@
 """One-off cross-check of glimpse's tokenizer.json against Hugging Face's Rust `tokenizers`
 (not run by the test suite; needs `pip install tokenizers`).
 
-  1. write the folder and the cases with transformers.js (see the TS snippet in
-     docs/weights-and-optim.md, "Tokenizer"): DIR/tokenizer.json and DIR/cases.json holding
-     [{"t": text, "ids": ids from transformers.js}, ...]
+  1. in TypeScript: `await writeTokenizerFolder(DIR)`, `tok = await loadTokenizer(DIR)`, then
+     write DIR/cases.json = [{"t": text, "ids": tok.encode(text)}, ...] for the test strings
   2. python tokenizers_crosscheck.py DIR
 """
 import json, sys, unicodedata
