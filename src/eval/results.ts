@@ -21,6 +21,8 @@ export const REPORT_FILE = 'report.md';
 export interface RunManifest {
   benchmark: string;
   data: string;
+  /** Size of the data file when the run started (a changed file is reported on resume). */
+  dataBytes?: number;
   media?: string;
   model: string;
   sampling: Record<string, unknown>;

@@ -4,6 +4,7 @@
  * it arrives and append it to `results.jsonl`; then aggregate and write `metrics.json` and
  * `report.md` (see ./report.ts).
  */
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GlimpseError, describeError, isGlimpseError } from '../util/errors.js';
@@ -43,13 +44,23 @@ export async function runEval(o: RunOptions): Promise<RunSummary> {
   }
 }
 
+/** Size of a data file in bytes (undefined for folders and missing paths). */
+function dataBytes(path: string): number | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function run(o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
-  await mkdir(out, { recursive: true });
   const log = o.log ?? (() => undefined);
   const manifest: RunManifest = {
     benchmark: o.benchmark.name,
     data: resolve(o.options.data),
+    ...(dataBytes(o.options.data) !== undefined ? { dataBytes: dataBytes(o.options.data) } : {}),
     ...(o.options.media ? { media: resolve(o.options.media) } : {}),
     model: o.model.name,
     sampling: { ...o.sampling },
@@ -65,7 +76,14 @@ async function run(o: RunOptions): Promise<RunSummary> {
   };
   const old = readManifest(out);
   if (old) checkResumable(out, old, manifest);
-  else await writeManifest(out, manifest);
+  if (old && old.dataBytes !== undefined && manifest.dataBytes !== undefined && old.dataBytes !== manifest.dataBytes) {
+    log(`warning: ${manifest.data} changed size since this run started (${old.dataBytes} -> ${manifest.dataBytes} bytes); finished ids are reused as they are`);
+  }
+  // Read the data (and fail on bad paths) before anything is written to the run folder.
+  const withMediaEarly = o.model.needs?.media !== false;
+  const loaded = await o.benchmark.load({ ...o.options, needMedia: withMediaEarly });
+  await mkdir(out, { recursive: true });
+  if (!old) await writeManifest(out, manifest);
 
   const resultsPath = join(out, RESULTS_FILE);
   const prior = readResults(resultsPath);
@@ -73,8 +91,6 @@ async function run(o: RunOptions): Promise<RunSummary> {
   const finished = new Map(prior.results.map((r) => [r.id, r]));
   if (finished.size) log(`resuming: ${finished.size} sample(s) already in ${resultsPath}`);
 
-  const withMediaEarly = o.model.needs?.media !== false;
-  const loaded = await o.benchmark.load({ ...o.options, needMedia: withMediaEarly });
   for (const n of loaded.notes) log(n);
   const writer = await ResultsWriter.open(resultsPath);
   const results: SampleResult[] = [];

@@ -134,6 +134,10 @@ const hcstvg: Benchmark = {
         if (!x) throw new GlimpseError('corrupt', `${where}: bbox[${i}] = ${show(b)} is not [x, y, w, h]`);
         frames[String(st + i)] = [x[0], x[1], x[0] + x[2], x[1] + x[3]];
       }
+      const ed = num(r.ed_frame);
+      if (ed !== undefined && ed - st !== boxesRaw.length && ed - st + 1 !== boxesRaw.length && notes.length < 5) {
+        notes.push(`${where}: ${boxesRaw.length} boxes for frames ${st}–${ed}; frames are taken as st_frame + box index`);
+      }
       const hw = Array.isArray(r.img_hw) ? r.img_hw.map(num) : [];
       const size = hw.length === 2 && hw[0] && hw[1] ? ([hw[1], hw[0]] as [number, number]) : undefined;
       const id = String(r.id ?? r.qid ?? video);

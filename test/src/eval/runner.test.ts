@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,18 @@ describe('runner', () => {
     const asked3: string[] = [];
     await runEval({ benchmark: b, options: { data }, model: countingModel(asked3), sampling, out });
     expect(asked3).toEqual([]);
+  });
+
+  it('writes nothing when the data path is wrong, and warns when the data file changed on resume', async () => {
+    const out = join(t.dir, 'run');
+    await expect(runEval({ benchmark: getBenchmark('charades-sta'), options: { data: join(t.dir, 'missing.txt') }, model: countingModel([]), sampling, out })).rejects.toThrow(/not found/);
+    expect(existsSync(out)).toBe(false);
+    const data = charadesData(2);
+    await runEval({ benchmark: getBenchmark('charades-sta'), options: { data }, model: countingModel([]), sampling, out });
+    appendFileSync(data, '\nV9 1 2##more.\n');
+    const logs: string[] = [];
+    await runEval({ benchmark: getBenchmark('charades-sta'), options: { data }, model: countingModel([]), sampling, out, log: (l) => logs.push(l) });
+    expect(logs.join('\n')).toMatch(/changed size since this run started/);
   });
 
   it('refuses to resume a run folder of another benchmark or model', async () => {
