@@ -23,7 +23,7 @@ const EXTERNAL = ['auto', 'always', 'never'] as const;
 
 /** The export verb (exported for tests). Returns the folder written. */
 export async function runExport(source: string, opts: ExportCliOptions, io: ExportIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }): Promise<string> {
-  const { exportFormat } = await import('../policy/export/transformersjs.js');
+  const { checkExportOut, exportFormat } = await import('../policy/export/transformersjs.js');
   const format = exportFormat(opts.format ?? 'transformersjs');
   if (!opts.out) throw new GlimpseError('bad_argument', 'export: --out <dir> is required (the folder to write)');
   const external = (opts.externalData ?? 'auto') as (typeof EXTERNAL)[number];
@@ -33,6 +33,7 @@ export async function runExport(source: string, opts: ExportCliOptions, io: Expo
     seed = Number(opts.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new GlimpseError('bad_argument', `export: --seed must be a non-negative integer, got "${opts.seed}"`);
   }
+  checkExportOut(opts.out, opts.force ?? false); // before the (possibly long) model load
   const { loadPolicy } = await import('../policy/model/folder.js');
   io.stderr(`loading ${source}\n`);
   const policy = await loadPolicy(source, { seed });

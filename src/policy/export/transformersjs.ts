@@ -108,7 +108,8 @@ export function configJson(cfg: QwenVLConfig, external: string[]): Record<string
   };
 }
 
-function checkOut(out: string, overwrite: boolean): void {
+/** Throws unless `out` can receive an export (absent, an empty folder, or `overwrite`). */
+export function checkExportOut(out: string, overwrite: boolean): void {
   if (!out) throw new GlimpseError('bad_argument', 'export: --out is required (the folder to write)');
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new GlimpseError('bad_argument', `${out}: exists and is not a folder`);
@@ -123,7 +124,7 @@ function checkOut(out: string, overwrite: boolean): void {
  * Errors: `bad_argument` (out exists / is a file), `io` (cannot write), with the path.
  */
 export async function exportTransformersJs(policy: QwenVLPolicy, out: string, o: ExportOptions = {}): Promise<ExportResult> {
-  checkOut(out, o.overwrite ?? false);
+  checkExportOut(out, o.overwrite ?? false);
   const say = o.onProgress ?? (() => {});
   const cfg = policy.cfg;
   const abs = resolve(out);

@@ -28,7 +28,9 @@ describe('glimpse export', () => {
     expect(r.err).toMatch(/wrote \d+ files/);
     for (const f of ['onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx', 'config.json', 'tokenizer.json']) expect(existsSync(join(out, f)), f).toBe(true);
     // a second run needs --force
-    await expect(runExport(model, { out }, io())).rejects.toThrow(/not empty/);
+    const again = io();
+    await expect(runExport(model, { out }, again)).rejects.toThrow(/not empty/);
+    expect(again.err).toBe(''); // refused before loading the model
     await runExport(model, { out, force: true }, io());
   }, 120_000);
 
