@@ -119,7 +119,8 @@ const scanrefer: Benchmark = {
     } catch (e) {
       throw new GlimpseError('not_available', `${item.id}: scene views need the scene3d adapter, which is not in this build (${(e as Error).message})`);
     }
-    const p = await adapter.prepare(item.sample.media[0]!, {});
+    // no boxes drawn: a scene file's own boxes would show the answer
+    const p = await adapter.prepare(item.sample.media[0]!, { drawBoxes: false, placeholder: '' });
     const { toEncodedImage } = await import('../images.js');
     const images = [];
     for (const im of p.images) images.push(await toEncodedImage(im));

@@ -105,6 +105,29 @@ describe('scanrefer benchmark', () => {
     expect(readFileSync(join(t.dir, 'run', 'report.md'), 'utf8')).toContain('unique/multiple derived from the annotations');
   });
 
+  it('sends rendered scene views (without the scene file’s boxes) to the model', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const scenes = join(t.dir, 'scenes');
+    mkdirSync(scenes);
+    const points: number[][] = [];
+    for (let i = 0; i < 400; i++) points.push([Math.cos(i) * 2, Math.sin(i) * 2, (i % 10) / 10, 200, 100, 50]);
+    writeFileSync(join(scenes, 'scene0011_00.json'), JSON.stringify({ points, boxes: [{ center: [0, 0, 0.5], size: [1, 1, 1], label: 'chair' }] }));
+    const data = join(t.dir, 'one.jsonl');
+    writeFileSync(data, JSON.stringify(recs[0]) + '\n');
+    const seen: number[] = [];
+    const model = {
+      name: 'views',
+      async generate(reqs: Array<{ images?: unknown[] }>, _s: unknown, o: { onResult?: (i: number, g: { text: string }) => unknown } = {}) {
+        const out = reqs.map((r) => (seen.push(r.images?.length ?? 0), { text: '<answer>{"center": [0, 0, 0.5], "size": [1, 1, 1]}</answer>' }));
+        for (const [i, g] of out.entries()) await o.onResult?.(i, g);
+        return out;
+      },
+    };
+    const s = await runEval({ benchmark: getBenchmark('scanrefer'), options: { data, media: scenes }, model, sampling, out: join(t.dir, 'views') });
+    expect(seen).toEqual([6]);
+    expect(s.metrics['Acc@0.5']).toBe(1);
+  });
+
   it('reads boxes in every accepted shape and rejects the rest', () => {
     expect(box3dFrom({ box: [1, 2, 3, 4, 5, 6, 0.5] })).toEqual({ center: [1, 2, 3], size: [4, 5, 6], yaw: 0.5 });
     expect(box3dFrom({ gt_box: { center: [1, 2, 3], size: [1, 1, 1] } })).toEqual({ center: [1, 2, 3], size: [1, 1, 1] });
