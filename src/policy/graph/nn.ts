@@ -157,10 +157,21 @@ export function mergeHeads(g: GraphBuilder, x: Tensor): Tensor {
   return g.reshape(g.transpose(x, [0, 2, 1, 3]), [0, 0, H * D], [B!, T!, H * D]);
 }
 
-/** Per-token log-probabilities of `targets` `[B, T]` (int64) under `logits` `[B, T, V]` -> `[B, T]`. */
+/**
+ * Per-token log-probabilities of `targets` `[B, T]` (int64) under `logits` `[B, T, V]` -> `[B, T]`:
+ * LogSoftmax + GatherElements. The hand-written gradient `d logits = onehot(target)·dy − softmax·dy`
+ * touches the `[B, T, V]` tensor three times (Exp, Mul, ScatterElements-add) instead of six, which
+ * matters for large vocabularies (Qwen2: V = 151 936).
+ */
 export function tokenLogprobs(g: GraphBuilder, logits: Tensor, targets: Tensor): Tensor {
-  const lp = g.logSoftmax(logits, -1);
-  return g.squeeze(g.gatherElements(lp, g.unsqueeze(targets, [-1]), -1), [-1]);
+  const idx = g.unsqueeze(targets, [-1]);
+  return g.customGradient([logits], (l) => {
+    const lp = g.logSoftmax(l, -1);
+    return [g.squeeze(g.gatherElements(lp, idx, -1), [-1]), lp];
+  }, ({ g: b, saved: [lp], dy }) => {
+    const gu = b.unsqueeze(dy, [-1]); // [B, T, 1]
+    return [b.scatterElements(b.mul(b.exp(lp!), b.neg(gu)), idx, gu, -1, 'add')];
+  });
 }
 
 /** Mean cross-entropy over tokens, optionally masked (`mask` `[B, T]` float, 1 = counted). */

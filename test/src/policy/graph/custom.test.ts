@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { grad } from '../../../../src/policy/graph/autodiff.js';
 import { GraphBuilder } from '../../../../src/policy/graph/builder.js';
-import { gelu, geluTanh } from '../../../../src/policy/graph/nn.js';
+import { crossEntropy, gelu, geluTanh, tokenLogprobs } from '../../../../src/policy/graph/nn.js';
 import { expectGradOk, runs, shapeArb } from './helpers.js';
 
 describe('composites with hand-written gradients', () => {
@@ -14,6 +14,17 @@ describe('composites with hand-written gradients', () => {
 
   it('gelu (erf): the hand-written rule matches finite differences (float32)', async () => {
     await expectGradOk({ inputs: { a: { dtype: 'float32', shape: [3, 4], range: [-3, 3] } }, build: (g, x) => gelu(g, x.a!) });
+  });
+
+  it('tokenLogprobs: the hand-written rule matches finite differences, repeated targets included', async () => {
+    await expectGradOk({
+      inputs: { l: { dtype: 'float64', shape: [2, 3, 5], range: [-2, 2] }, t: { dtype: 'int64', shape: [2, 3], data: [0, 4, 4, 2, 2, 1] } },
+      build: (g, x) => tokenLogprobs(g, x.l!, x.t!),
+    });
+    await expectGradOk({
+      inputs: { l: { dtype: 'float64', shape: [2, 3, 5] }, t: { dtype: 'int64', shape: [2, 3], data: [1, 0, 3, 3, 2, 4] }, m: { dtype: 'float64', shape: [2, 3], data: [1, 1, 0, 1, 0, 1], wrt: false } },
+      build: (g, x) => crossEntropy(g, x.l!, x.t!, x.m!),
+    });
   });
 
   it('a custom rule composes with ordinary ops and fan-out', async () => {
