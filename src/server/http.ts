@@ -114,7 +114,8 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, exp
   if (enc !== undefined && enc.toLowerCase() !== 'identity') return fail(415, 'unsupported_encoding', `Content-Encoding ${enc.slice(0, 40)} is not supported; send plain JSON`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > ctx.maxBodyBytes) {
-    return fail(413, 'too_large', `the body is ${declared} bytes; the limit is ${ctx.maxBodyBytes} (--max-body)`, { connection: 'close' });
+    fail(413, 'too_large', `the body is ${declared} bytes; the limit is ${ctx.maxBodyBytes} (--max-body)`, { connection: 'close' });
+    return hangUpAfter(req, res);
   }
   if (ctx.state.reading + ctx.pool.queued >= ctx.queueCap) {
     const retry = Math.max(1, Math.ceil(ctx.pool.estimateWaitMs() / 1000));
@@ -139,12 +140,7 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, exp
     if (!reading) return;
     stopReading();
     fail(504, 'deadline', `the request body did not arrive within the ${ctx.deadlineMs} ms deadline`, { connection: 'close' });
-    // let the 504 reach the client, then drop the connection whatever it is still sending
-    const cut = setTimeout(() => req.socket?.destroy(), 1000);
-    res.once('finish', () => {
-      clearTimeout(cut);
-      req.socket?.destroy();
-    });
+    hangUpAfter(req, res);
   }, ctx.deadlineMs);
 
   let released = false;
@@ -174,6 +170,7 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, exp
       chunks.length = 0;
       stopReading();
       fail(413, 'too_large', `the body is over ${ctx.maxBodyBytes} bytes (--max-body)`, { connection: 'close' });
+      hangUpAfter(req, res);
       return;
     }
     chunks.push(c);
@@ -182,7 +179,8 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, exp
     chunks.length = 0;
     stopReading();
   });
-  req.on('end', () => {
+  req.on('end', () => guarded(() => onEnd()));
+  const onEnd = (): void => {
     if (!reading) return;
     stopReading();
     clearTimeout(readTimer);
@@ -209,7 +207,29 @@ function handle(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, exp
         release();
       },
     );
-  });
+  };
+  /** Runs `f`; an exception (a bug of ours) answers 500 instead of ending the process. */
+  const guarded = (f: () => void): void => {
+    try {
+      f();
+    } catch (e) {
+      ctx.log(`internal error: ${describeError(e)}`);
+      fail(500, 'internal', 'internal server error');
+      release();
+    }
+  };
+}
+
+/**
+ * After refusing a request whose body may still be arriving: once the answer is written, give
+ * the client a second to read it, then close the connection whatever it is still sending.
+ */
+function hangUpAfter(req: IncomingMessage, res: ServerResponse): void {
+  const cut = (): void => {
+    setTimeout(() => req.socket?.destroy(), 1000).unref();
+  };
+  if (res.writableFinished) cut();
+  else res.once('finish', cut);
 }
 
 function unauthorized(fail: (status: number, reason: string, message: string, headers?: Record<string, string | number>) => void): void {

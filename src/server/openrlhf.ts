@@ -123,15 +123,16 @@ export async function handleOpenRlhf(body: unknown, ctx: ScoreContext): Promise<
   const inputs: RewardInput[] = new Array(n);
   const pipelines: string[] = new Array(n);
   // GRPO sends G rollouts per prompt with one label: parse each (label, prompt) once
-  const seen = new Map<string, { input: RewardInput; pipeline: string }>();
+  const seen = new Map<string | null, Map<string, { input: RewardInput; pipeline: string }>>();
   for (let i = 0; i < n; i++) {
     const q = query[i];
     if (typeof q !== 'string') throw new RequestError(400, 'bad_request', `query[${i}]: must be a string, got ${kindOf(q)}`);
     const p = prompts?.[i];
     if (p !== undefined && p !== null && typeof p !== 'string') throw new RequestError(400, 'bad_request', `prompts[${i}]: must be a string, got ${kindOf(p)}`);
     const raw = labels?.[i];
-    const key = typeof raw === 'string' || raw === undefined || raw === null ? `${raw ?? '\u0001'}\u0000${p ?? ''}` : undefined;
-    let known = key === undefined ? undefined : seen.get(key);
+    const cacheable = typeof raw === 'string' || raw === undefined || raw === null;
+    let byPrompt = cacheable ? seen.get(raw ?? null) : undefined;
+    let known = byPrompt?.get(p ?? '');
     if (!known) {
       const label = parseLabel(raw, i);
       const pipeline = pickPipeline(ctx, label.pipeline, `labels[${i}].pipeline`);
@@ -141,7 +142,10 @@ export async function handleOpenRlhf(body: unknown, ctx: ScoreContext): Promise<
       const item = parseItem({ completion: '', sample, ...(label.coords != null ? { coords: label.coords } : {}) });
       if (!item.ok) throw new RequestError(400, 'bad_request', `labels[${i}]: ${item.error.replace(/^sample: /, '')}`);
       known = { input: item.input, pipeline };
-      if (key !== undefined) seen.set(key, known);
+      if (cacheable) {
+        if (!byPrompt) seen.set(raw ?? null, (byPrompt = new Map()));
+        byPrompt.set(p ?? '', known);
+      }
     }
     pipelines[i] = known.pipeline;
     const input: RewardInput = { completion: completionFromQuery(q, p ?? undefined), sample: known.input.sample };
