@@ -30,6 +30,7 @@ interface EvalFlags {
   limit?: string;
   out?: string;
   template?: string;
+  system?: string;
   coords?: string;
   maxPixels?: string;
   minPixels?: string;
@@ -110,6 +111,7 @@ async function evaluate(f: EvalFlags): Promise<void> {
     out,
     batchSize: c.batchSize,
     examples: c.examples,
+    ...(f.system !== undefined ? { system: f.system } : {}),
     progress: createProgress(process.stderr, { quiet: f.quiet ?? false }),
     log: (line) => {
       if (!f.quiet) process.stderr.write(`${line}\n`);
@@ -133,6 +135,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'evaluate the first n items')
     .option('--out <dir>', 'run folder (default eval-runs/<benchmark>-<model>); a re-run resumes')
     .option('--template <text|@file>', "prompt template with the benchmark's {placeholders}")
+    .option('--system <text>', 'system message sent with every request')
     .option('--coords <space>', 'space the model answers coordinates in: pixel (of the image sent, default) | norm1000 | norm1')
     .option('--max-pixels <n>', 'smart-resize images to at most n pixels before sending (0 = send as stored; default 12845056)')
     .option('--min-pixels <n>', 'smart-resize lower bound in pixels')

@@ -22,6 +22,8 @@ export interface RunOptions {
   out: string;
   /** Requests handed to the model at once (default 32). */
   batchSize?: number;
+  /** System message sent with every request (e.g. a model's default system prompt). */
+  system?: string;
   /** Rendered examples in the report (default 4). */
   examples?: number;
   /** Stop after this many consecutive failed requests with no success at all (default 20). */
@@ -70,6 +72,7 @@ async function run(o: RunOptions): Promise<RunSummary> {
       coords: o.options.coords ?? 'pixel',
       maxPixels: o.options.maxPixels ?? 0,
       ...(o.options.frames !== undefined ? { frames: o.options.frames } : {}),
+      ...(o.system !== undefined ? { system: o.system } : {}),
     },
     started: new Date().toISOString(),
     glimpse: '0.1.0',
@@ -116,6 +119,7 @@ async function run(o: RunOptions): Promise<RunSummary> {
       try {
         const p = await o.benchmark.prepare(item, o.options, withMedia);
         if (o.model.needs?.reference) p.request.reference = o.benchmark.oracle(item, p);
+        if (o.system !== undefined && p.request.system === undefined) p.request.system = o.system;
         prepared.push(p);
       } catch (e) {
         if (!isGlimpseError(e)) throw e;

@@ -59,6 +59,8 @@ describe('OpenAI-compatible client', () => {
     expect(content[0]!.image_url!.url).toBe(`data:image/jpeg;base64,${Buffer.from(img).toString('base64')}`);
     expect(content[1]!.image_url!.url.startsWith('data:image/png;base64,iVBOR')).toBe(true); // raw RGB encoded to PNG
     expect(content[2]!.text).toBe('Find the cat');
+    await m.generate([{ id: 'b', prompt: 'Hi', system: 'You are terse.' }], sampling);
+    expect((seen.body!.messages as Array<{ role: string; content: unknown }>)[0]).toEqual({ role: 'system', content: 'You are terse.' });
   });
 
   it('retries a 429 honouring Retry-After, then succeeds', async () => {
