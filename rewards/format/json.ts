@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { parseLenientJson } from '../parse/index.js';
 import { registerReward } from '../registry.js';
-import { answerOf, answerSourceParam } from '../shared/text.js';
+import { answerOf, answerSourceParam, memoByParams } from '../shared/text.js';
 import type { RewardInput, RewardResult } from '../types.js';
 import { checkShape, matchShape, SHAPE_PRESETS, type Shape } from './shape.js';
 
@@ -41,6 +41,8 @@ function scorer(p: JsonParams): (input: RewardInput) => RewardResult {
   };
 }
 
+const memoScorer = memoByParams(scorer);
+
 export const jsonReward = registerReward<JsonParams>({
   name: 'format.json',
   description: '1 when the answer parses as JSON and matches the declared shape, else 0 with the mismatch',
@@ -48,7 +50,7 @@ export const jsonReward = registerReward<JsonParams>({
   range: [0, 1],
   params: JsonParams as z.ZodType<JsonParams>,
   compile: (p) => scorer(p),
-  score: (input, p) => scorer(p)(input),
+  score: (input, p) => memoScorer(p)(input),
   examples: [
     { completion: '<answer>[{"bbox_2d": [1, 2, 3, 4], "label": "cat"}]</answer>', answer: {}, params: { shape: 'bbox_2d' }, score: 1 },
     { completion: '<answer>{"bbox_2d": [1, 2, 3]}</answer>', answer: {}, params: { shape: 'bbox_2d' }, score: 0 },

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { sections } from '../parse/index.js';
 import { registerReward } from '../registry.js';
-import { textOf } from '../shared/text.js';
+import { memoByParams, textOf } from '../shared/text.js';
 import type { RewardInput, RewardResult } from '../types.js';
 
 const tagName = z.string().regex(/^[A-Za-z_][\w-]{0,31}$/, 'a tag name: letters, digits, _ or -');
@@ -139,6 +139,8 @@ function scorer(p: ThinkAnswerParams): (input: RewardInput) => RewardResult {
   return (input) => check(textOf(input?.completion), p);
 }
 
+const memoScorer = memoByParams(scorer);
+
 export const thinkAnswerReward = registerReward<ThinkAnswerParams>({
   name: 'format.think_answer',
   description: '1 when the completion is <think>…</think><answer>…</answer> (or the configured tag sequence), else 0 with the reason',
@@ -146,7 +148,7 @@ export const thinkAnswerReward = registerReward<ThinkAnswerParams>({
   range: [0, 1],
   params: ThinkAnswerParams as z.ZodType<ThinkAnswerParams>,
   compile: (p) => scorer(p),
-  score: (input, p) => scorer(p)(input),
+  score: (input, p) => memoScorer(p)(input),
   examples: [
     { completion: '<think>It is on the left.</think>\n<answer>B</answer>', answer: {}, score: 1 },
     { completion: '<think>\n\n</think>\n<answer>B</answer>', answer: {}, score: 1, note: 'TON empty think' },

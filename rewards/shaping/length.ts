@@ -88,17 +88,30 @@ function isCorrect(def: RewardDefinition<unknown>, params: unknown, input: Rewar
   }
 }
 
-function scoreBonus(input: RewardInput, p: LengthBonusParams): RewardResult {
-  const g = input?.group;
-  if (!g || !Array.isArray(g.completions) || g.completions.length === 0) return { score: null, reason: 'no group of completions (RewardInput.group)' };
+interface Judge {
+  def: RewardDefinition<unknown>;
+  params: unknown;
+}
+
+/** The correctness reward with its default params, parsed once (compile time). */
+function judgeFor(name: string): Judge | string {
   let def: RewardDefinition<unknown>;
   try {
-    def = getReward(p.correct_by) as RewardDefinition<unknown>;
+    def = getReward(name) as RewardDefinition<unknown>;
   } catch {
-    return { score: 0, reason: `unknown correct_by reward "${p.correct_by}"` };
+    return `unknown correct_by reward "${name}"`;
   }
-  if (def.async) return { score: 0, reason: `correct_by ${p.correct_by} is async` };
-  const params = def.params.parse({});
+  if (def.async) return `correct_by ${name} is async`;
+  return { def, params: def.params.parse({}) };
+}
+
+const judges = new Map<string, Judge | string>();
+
+function scoreBonus(input: RewardInput, p: LengthBonusParams, judge: Judge | string): RewardResult {
+  const g = input?.group;
+  if (!g || !Array.isArray(g.completions) || g.completions.length === 0) return { score: null, reason: 'no group of completions (RewardInput.group)' };
+  if (typeof judge === 'string') return { score: 0, reason: judge };
+  const { def, params } = judge;
   let best = -1;
   let bestLen = Infinity;
   g.completions.forEach((c, i) => {
@@ -122,6 +135,15 @@ registerReward<LengthBonusParams>({
   paper: 'Observe-R1 (Guo et al. 2025), length bonus',
   range: [0, 1],
   params: LengthBonusParams as z.ZodType<LengthBonusParams>,
-  score: (input, p) => scoreBonus(input, p),
+  compile: (p) => {
+    const judge = judgeFor(p.correct_by);
+    if (typeof judge === 'string') throw new Error(judge);
+    return (input) => scoreBonus(input, p, judge);
+  },
+  score: (input, p) => {
+    let judge = judges.get(p.correct_by);
+    if (judge === undefined) judges.set(p.correct_by, (judge = judgeFor(p.correct_by)));
+    return scoreBonus(input, p, judge);
+  },
   examples: [{ completion: '<answer>B</answer>', answer: { choice: 'B' }, score: null, note: 'no group given' }],
 });

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { extractTag } from '../parse/index.js';
 import { registerReward } from '../registry.js';
-import { textOf } from '../shared/text.js';
+import { memoByParams, textOf } from '../shared/text.js';
 import type { RewardInput, RewardResult } from '../types.js';
 
 export const DEFAULT_PHRASES = [
@@ -61,6 +61,8 @@ function patternScorer(p: PatternParams): (input: RewardInput) => RewardResult {
   };
 }
 
+const memoPatternScorer = memoByParams(patternScorer);
+
 registerReward<PatternParams>({
   name: 'shaping.reasoning_pattern',
   description: 'per_phrase for each distinct key reasoning phrase (wait, let me verify, therefore, ...) in the reasoning, capped at 1',
@@ -68,7 +70,7 @@ registerReward<PatternParams>({
   range: [0, 1],
   params: PatternParams as z.ZodType<PatternParams>,
   compile: (p) => patternScorer(p),
-  score: (input, p) => patternScorer(p)(input),
+  score: (input, p) => memoPatternScorer(p)(input),
   examples: [
     { completion: '<think>First, the cat. Wait, let me verify: therefore left.</think><answer>left</answer>', answer: {}, score: 1 },
     { completion: '<think>It is left.</think><answer>left</answer>', answer: {}, score: 0 },

@@ -41,3 +41,16 @@ export function guard<A extends unknown[], R extends { score: number | null; rea
     }
   };
 }
+
+/**
+ * Memoises a per-params scorer factory by the params object, so that direct `score(input, params)`
+ * calls (outside a compiled pipeline) do not rebuild regexes on every call.
+ */
+export function memoByParams<P extends object, F>(make: (p: P) => F): (p: P) => F {
+  const cache = new WeakMap<P, F>();
+  return (p) => {
+    let f = cache.get(p);
+    if (f === undefined) cache.set(p, (f = make(p)));
+    return f;
+  };
+}

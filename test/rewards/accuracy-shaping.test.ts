@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../data/schema.js';
-import { getReward, loadPipelineFile } from '../../rewards/index.js';
+import { compilePipeline, getReward, loadPipelineFile } from '../../rewards/index.js';
 import { normalizeAnswer } from '../../rewards/accuracy/index.js';
 import { lengthIn } from '../../rewards/shaping/index.js';
 import type { RewardInput } from '../../rewards/types.js';
@@ -62,6 +62,13 @@ describe('shaping rewards', () => {
     expect([at(0), at(1), at(2)]).toEqual([0, 0.2, 0]);
     expect(at(1, { min_length: 500 })).toBe(0);
     expect(score('shaping.length_bonus', { completion: 'x', sample: s }).score).toBeNull();
+  });
+
+  it('length_bonus checks correct_by when the pipeline is compiled', () => {
+    expect(() => compilePipeline({ rewards: [{ name: 'shaping.length_bonus', params: { correct_by: 'accuracy.nope' } }] })).toThrow(/cannot compile: unknown correct_by reward "accuracy\.nope"/);
+    const p = compilePipeline({ rewards: [{ name: 'shaping.length_bonus', params: { correct_by: 'accuracy.number', unit: 'words', min_length: 0 } }] });
+    const completions = ['<answer>42</answer> a b c', '<answer>42</answer>'];
+    expect(p.scoreSync({ completion: completions[1]!, sample: mk({ number: 42 }), group: { completions, index: 1 } }).reward).toBe(0.2);
   });
 
   it('reasoning_pattern counts distinct phrases', () => {
