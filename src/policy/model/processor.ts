@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { GlimpseError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import type { RgbImage } from '../../../modalities/types.js';
-import { preprocessImage, resolveProcessorConfig, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, type ResolvedVisionProcessorConfig, type VisionProcessorConfig } from '../../../modalities/image/tensor.js';
+import { preprocessImage, resolveProcessorConfig, toPixelValues, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, type ResolvedVisionProcessorConfig, type VisionProcessorConfig } from '../../../modalities/image/tensor.js';
+import { resizeImage } from '../../../modalities/image/resize.js';
 import type { QwenVLConfig } from './config.js';
 import { loadTokenizer, type HfTokenizer } from '../tokenizer/load.js';
 
@@ -126,6 +127,58 @@ export async function processImages(images: readonly RgbImage[], cfg: ResolvedVi
   return { pixelValues, shape: [n, d], imageGridThw: parts.map((p) => p.gridThw), sizes: parts.map((p) => ({ width: p.width, height: p.height })) };
 }
 
+/** One video: frames of one size in time order, sampled at `fps` frames per second. */
+export interface VideoInput {
+  frames: readonly RgbImage[];
+  /** Sampling rate of `frames` (default 2, Qwen2-VL's). */
+  fps?: number;
+}
+
+/** Preprocessed videos of one batch. */
+export interface VideoBatch {
+  /** Row-major [numPatches, C·T·P·P], all videos concatenated in order (`pixel_values_videos`). */
+  pixelValues: Float32Array;
+  shape: [number, number];
+  /** [t, h, w] in patches, per video (`video_grid_thw`). */
+  videoGridThw: Array<[number, number, number]>;
+  /** Seconds covered by one temporal patch: temporal_patch_size / fps (Qwen2.5-VL `second_per_grid_ts`). */
+  secondPerGridTs: number[];
+}
+
+/**
+ * Preprocesses videos: every frame of a video is smart-resized to the size computed from its
+ * first frame, then the frames are patchified together (temporal patches of
+ * `temporal_patch_size` frames; an odd count repeats the last frame), as Qwen2-VL's video
+ * processor does. Frames of different sizes within one video are a `bad_input` error.
+ */
+export async function processVideos(videos: readonly VideoInput[], cfg: ResolvedVisionProcessorConfig): Promise<VideoBatch> {
+  const parts = [];
+  const secs: number[] = [];
+  for (const [i, v] of videos.entries()) {
+    if (v.frames.length === 0) throw new GlimpseError('bad_input', `video ${i}: no frames`);
+    const fps = v.fps ?? 2;
+    if (!(fps > 0) || !Number.isFinite(fps)) throw new GlimpseError('bad_input', `video ${i}: fps must be a positive number, got ${fps}`);
+    const { width, height } = v.frames[0]!;
+    const resized: RgbImage[] = [];
+    for (const [k, f] of v.frames.entries()) {
+      if (f.width !== width || f.height !== height) throw new GlimpseError('bad_input', `video ${i}: frame ${k} is ${f.width}x${f.height}, frame 0 is ${width}x${height}`);
+      const { image } = await resizeImage(f, { mode: 'smart', factor: cfg.patch_size * cfg.merge_size, minPixels: cfg.min_pixels, maxPixels: cfg.max_pixels });
+      resized.push(image);
+    }
+    parts.push(toPixelValues(resized, cfg));
+    secs.push(cfg.temporal_patch_size / fps);
+  }
+  const d = cfg.patch_size * cfg.patch_size * cfg.temporal_patch_size * 3;
+  const n = parts.reduce((s, p) => s + p.shape[0], 0);
+  const pixelValues = new Float32Array(n * d);
+  let off = 0;
+  for (const p of parts) {
+    pixelValues.set(p.data, off);
+    off += p.data.length;
+  }
+  return { pixelValues, shape: [n, d], videoGridThw: parts.map((p) => p.gridThw), secondPerGridTs: secs };
+}
+
 /** LLM tokens of one image or video: t·h·w / merge². */
 export function visionTokenCount(grid: readonly number[], mergeSize: number): number {
   const [t, h, w] = grid as [number, number, number];
@@ -194,6 +247,8 @@ export interface ProcessedBatch {
   inputIds: number[][];
   /** All images of the batch, in prompt order (null when there are none). */
   images: ImageBatch | null;
+  /** All videos of the batch, in prompt order (null when there are none). */
+  videos: VideoBatch | null;
 }
 
 /**
@@ -221,15 +276,16 @@ export class QwenVLProcessor {
   }
 
   /**
-   * Preprocesses `images` (in the order their placeholders appear across `texts`), expands the
-   * placeholders and tokenizes. Special tokens in the text are recognised; none are added.
+   * Preprocesses `images` and `videos` (each in the order their placeholders appear across
+   * `texts`), expands the placeholders and tokenizes. Special tokens in the text are recognised; none are added.
    */
-  async process(texts: string | readonly string[], images: readonly RgbImage[] = []): Promise<ProcessedBatch> {
+  async process(texts: string | readonly string[], images: readonly RgbImage[] = [], videos: readonly VideoInput[] = []): Promise<ProcessedBatch> {
     const list = typeof texts === 'string' ? [texts] : [...texts];
     const batch = images.length ? await processImages(images, this.imageConfig) : null;
-    const expanded = expandVisionTokens(list, { image: batch?.imageGridThw ?? [] }, this.imageConfig.merge_size);
+    const vids = videos.length ? await processVideos(videos, this.imageConfig) : null;
+    const expanded = expandVisionTokens(list, { image: batch?.imageGridThw ?? [], video: vids?.videoGridThw ?? [] }, this.imageConfig.merge_size);
     const inputIds = expanded.map((t) => (t.length === 0 ? [] : this.tokenizer.encode(t, { add_special_tokens: false })));
-    return { inputIds, images: batch };
+    return { inputIds, images: batch, videos: vids };
   }
 }
 

@@ -8,6 +8,7 @@ import {
   parsePreprocessorConfig,
   preprocessorConfigJson,
   processImages,
+  processVideos,
   QwenVLProcessor,
   readPreprocessorConfig,
   visionTokenCount,
@@ -155,5 +156,47 @@ describe('glimpse-tiny folder files', () => {
     expect(readPreprocessorConfig(d)).toMatchObject({ min_pixels: GLIMPSE_TINY_PIXELS.minPixels, max_pixels: GLIMPSE_TINY_PIXELS.maxPixels });
     const p = await QwenVLProcessor.load(d);
     expect(p.tokenizer.encode('<|im_end|>')).toEqual(glimpseTinyConfig().tokens.eosTokenIds);
+  });
+});
+
+describe('videos', () => {
+  function flat(width: number, height: number, v: number): RgbImage {
+    return { width, height, data: new Uint8Array(width * height * 3).fill(v) };
+  }
+
+  it('patchifies frames in temporal pairs (odd count repeats the last) with seconds per grid', async () => {
+    const cfg = { ...readPreprocessorConfig(dir), image_mean: [0, 0, 0] as [number, number, number], image_std: [1, 1, 1] as [number, number, number], rescale_factor: 1 };
+    const b = await processVideos([{ frames: [flat(84, 56, 10), flat(84, 56, 20), flat(84, 56, 30)], fps: 4 }], cfg);
+    expect(b.videoGridThw).toEqual([[2, 4, 6]]);
+    expect(b.secondPerGridTs).toEqual([0.5]);
+    expect(b.shape).toEqual([48, 1176]);
+    // first patch of temporal group 0: frame 0 then frame 1; of group 1: frame 2 twice
+    expect(b.pixelValues[0]).toBe(10);
+    expect(b.pixelValues[196]).toBe(20);
+    expect(b.pixelValues[24 * 1176]).toBe(30);
+    expect(b.pixelValues[24 * 1176 + 196]).toBe(30);
+  });
+
+  it('expands <|video_pad|> and feeds position ids (Qwen2.5-VL time scaling)', async () => {
+    const ours = await QwenVLProcessor.load(dir);
+    const frames = [image(84, 56), image(84, 56)];
+    const out = await ours.process('<|vision_start|><|video_pad|><|vision_end|>what happens?', [], [{ frames, fps: 2 }]);
+    const cfg = glimpseTinyConfig();
+    expect(out.videos!.videoGridThw).toEqual([[1, 4, 6]]);
+    expect(out.inputIds[0]!.filter((t) => t === cfg.tokens.videoTokenId).length).toBe(6);
+    const rope = getRopeIndex(
+      { inputIds: out.inputIds, videoGridThw: out.videos!.videoGridThw, secondPerGridTs: out.videos!.secondPerGridTs },
+      { ...ropeOptionsFromConfig(cfg), modelType: 'qwen2_5_vl', tokensPerSecond: 2 },
+    );
+    expect(rope.positionIds.length).toBe(3 * out.inputIds[0]!.length);
+  });
+
+  it('bad videos are clear errors', async () => {
+    const cfg = readPreprocessorConfig(dir);
+    await expect(processVideos([{ frames: [] }], cfg)).rejects.toThrow(/video 0: no frames/);
+    await expect(processVideos([{ frames: [flat(84, 56, 1), flat(56, 56, 1)] }], cfg)).rejects.toThrow(/frame 1 is 56x56, frame 0 is 84x56/);
+    await expect(processVideos([{ frames: [flat(84, 56, 1)], fps: 0 }], cfg)).rejects.toThrow(/fps/);
+    const ours = await QwenVLProcessor.load(dir);
+    await expect(ours.process('<|video_pad|>', [])).rejects.toThrow(/1 video placeholder\(s\) but 0 video/);
   });
 });
