@@ -85,7 +85,8 @@ async function extractOne(path: string, name: string, probe: VideoProbe, index: 
 export async function extractFrames(path: string, name: string, probe: VideoProbe, indices: number[], limits: ResolvedVideoLimits, outerSignal?: AbortSignal): Promise<ExtractedFrame[]> {
   const ctrl = new AbortController();
   const onOuter = () => ctrl.abort();
-  outerSignal?.addEventListener('abort', onOuter, { once: true });
+  if (outerSignal?.aborted) ctrl.abort();
+  else outerSignal?.addEventListener('abort', onOuter, { once: true });
   const workers = Math.max(1, Math.min(limits.concurrency, indices.length));
   // at least 2 decoder threads per process: frame-threaded H.264 decoding keeps a core busy while
   // another frame waits on its references (1 thread per process measured ~2x slower in bench/video)

@@ -89,7 +89,7 @@ export async function sampleVideoFrames(path: string, options: VideoPrepareOptio
   const o = parseVideoOptions(options);
   const limits: ResolvedVideoLimits = resolveVideoLimits(o.limits);
   const sampling = parseSampling(o.sampling);
-  const probe = await probeVideo(path, name, limits);
+  const probe = await probeVideo(path, name, limits, signal);
   const plan = planFrames(probe, sampling, limits.maxFrames);
   const spec = frameResizeSpec(o, plan.indices.length);
   const space: CoordSpace = o.space;

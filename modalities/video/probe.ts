@@ -96,7 +96,7 @@ export function parseFfmpegInfo(stderr: string): Partial<Omit<VideoProbe, 'bytes
  * Probes `path` (a file). Errors: `not_found`, `corrupt` (zero bytes, not a media file),
  * `unsupported` (no video stream, unknown duration or rate), `too_large` (limits), `timeout`.
  */
-export async function probeVideo(path: string, name: string, limits: ResolvedVideoLimits): Promise<VideoProbe> {
+export async function probeVideo(path: string, name: string, limits: ResolvedVideoLimits, signal?: AbortSignal): Promise<VideoProbe> {
   let bytes: number;
   try {
     const s = await stat(path);
@@ -109,7 +109,7 @@ export async function probeVideo(path: string, name: string, limits: ResolvedVid
   if (bytes === 0) throw new GlimpseError('corrupt', `${name}: empty file (0 bytes)`);
   if (bytes > limits.maxBytes) throw new GlimpseError('too_large', `${name}: ${bytes} bytes exceeds the limit of ${limits.maxBytes} bytes`, 'raise limits.maxBytes');
   // `-i file` with no output: ffmpeg prints the report and exits 1 by design
-  const r = await runFfmpeg(['-i', path], { timeoutMs: limits.probeTimeoutMs, name, maxStdoutBytes: 0 });
+  const r = await runFfmpeg(['-i', path], { timeoutMs: limits.probeTimeoutMs, name, maxStdoutBytes: 0, ...(signal ? { signal } : {}) });
   const info = parseFfmpegInfo(r.stderr);
   if (!/Input #0/.test(r.stderr)) {
     throw new GlimpseError('corrupt', `${name}: not a readable video (${lastErrorLine(r.stderr)})`);

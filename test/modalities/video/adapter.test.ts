@@ -146,6 +146,13 @@ describe('ffmpeg processes never outlive their call', () => {
     expect(liveFfmpegPids()).toEqual([]);
   });
 
+  it('starts nothing when the signal is already aborted', async () => {
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await expect(sampleVideoFrames(counterVideo(dir), { resize: 'none', cache: false }, 'counter.mp4', ctrl.signal)).rejects.toMatchObject({ code: 'aborted' });
+    expect(liveFfmpegPids()).toEqual([]);
+  });
+
   it('leaves no process behind after a decode error either', async () => {
     const good = readFileSync(counterVideo(dir, { name: 'c2.mp4', seconds: 4 }));
     // keep the header, damage the middle: probing works, decoding some frames fails
