@@ -112,4 +112,30 @@ describe('OptimStepper (config glue)', () => {
     expect(st2.step({ w: new Float32Array([Infinity, 0]) }).skipped).toBe(true);
     expect(st2.step({ w: new Float32Array([1, 0]) })).toMatchObject({ skipped: false, norm: 1, lr: 0.1 });
   });
+
+  it('resuming from saved optimiser state continues the schedule and the parameters exactly', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const d = mkdtempSync(join(tmpdir(), 'glimpse-stepper-'));
+    try {
+      const cfg = { lr: 0.05, max_grad_norm: 0.5, warmup_steps: 2, schedule: 'cosine', weight_decay: 0.1 };
+      const grad = (t: number) => ({ w: new Float32Array([Math.sin(t), Math.cos(t), 0.3]) });
+      const a = new Float32Array([1, -1, 0.5]);
+      const sa = new OptimStepper({ w: a }, cfg, 8);
+      const lrsA = Array.from({ length: 8 }, (_, t) => sa.step(grad(t)).lr);
+      const b = new Float32Array([1, -1, 0.5]);
+      const sb = new OptimStepper({ w: b }, cfg, 8);
+      const lrsB = Array.from({ length: 5 }, (_, t) => sb.step(grad(t)).lr);
+      await sb.optimizer.save(join(d, 'opt.safetensors'));
+      const c = b.slice();
+      const sc = new OptimStepper({ w: c }, cfg, 8);
+      sc.optimizer.load(join(d, 'opt.safetensors'));
+      for (let t = 5; t < 8; t++) lrsB.push(sc.step(grad(t)).lr);
+      expect(lrsB).toEqual(lrsA);
+      expect(Array.from(c)).toEqual(Array.from(a));
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });
