@@ -81,6 +81,13 @@ describe('video sampling', () => {
     expect(r.frames.map((f) => counterOf(f.data))).toEqual([10, 15, 20]);
   });
 
+  it('reports times from the start of the video when the container starts later (MPEG-TS, start 1.4 s)', async () => {
+    const r = await sampleVideoFrames(counterVideo(dir, { name: 'counter.ts' }), { resize: 'none', cache: false, sampling: { frames: 5 } });
+    expect(r.probe.startTime).toBeCloseTo(1.4, 6);
+    expect(r.frames.map((f) => counterOf(f.data))).toEqual([0, 7, 14, 22, 29]);
+    expect(r.frames.map((f) => f.time)).toEqual([0, 0.7, 1.4, 2.2, 2.9]);
+  });
+
   it('can sample the very last frame', async () => {
     const r = await sampleVideoFrames(counterVideo(dir), { resize: 'none', cache: false, sampling: { window: [2.85, 3] } });
     expect(r.frames.map((f) => counterOf(f.data))).toEqual([29]);
