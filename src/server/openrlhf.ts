@@ -9,7 +9,8 @@
  * - `labels[i]` (OpenRLHF's `--label_key` column) is either a JSON string
  *   `{"answer": {...}, "coords"?: {...}, "pipeline"?: name, "id"?, "task"?, "meta"?}` (the
  *   Sample vocabulary of data/schema.ts) or plain text, which means `answer: {text: label}`.
- *   Missing labels mean no ground truth (`answer: {}`).
+ *   An `answer` that is a string or a number means `{text}` / `{number}`. Missing labels mean no
+ *   ground truth (`answer: {}`).
  * - `rewards[i]` is the pipeline's total; `scores[i]` is the total clamped to [0, 1] (OpenRLHF
  *   uses it for dynamic filtering); `extra_logs[c][i]` is component `c`'s score (0 where the
  *   component did not apply, or the item's pipeline lacks it), which OpenRLHF averages into its
@@ -136,7 +137,8 @@ export async function handleOpenRlhf(body: unknown, ctx: ScoreContext): Promise<
     if (!known) {
       const label = parseLabel(raw, i);
       const pipeline = pickPipeline(ctx, label.pipeline, `labels[${i}].pipeline`);
-      const sample: Record<string, unknown> = { id: label.id ?? `openrlhf-${i}`, prompt: p ?? '', answer: label.answer };
+      const answer = typeof label.answer === 'string' ? { text: label.answer } : typeof label.answer === 'number' ? { number: label.answer } : label.answer;
+      const sample: Record<string, unknown> = { id: label.id ?? `openrlhf-${i}`, prompt: p ?? '', answer };
       if (label.task !== undefined) sample.task = label.task;
       if (label.meta !== undefined) sample.meta = label.meta;
       const item = parseItem({ completion: '', sample, ...(label.coords != null ? { coords: label.coords } : {}) });

@@ -1,5 +1,5 @@
 /** Shared helpers of the server tests: pipeline folders and a stand-in-scorer server. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
@@ -7,9 +7,15 @@ import type { ServeOptionsInput } from '../../../src/server/options.js';
 
 export const STAND_IN = new URL('./fixtures/stand-in-scorer.ts', import.meta.url).href;
 
-/** A fresh folder with `files` (name -> content). */
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh folder with `files` (name -> content), removed when the test process exits. */
 export function pipelineDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-serve-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

@@ -63,6 +63,12 @@ describe('reward server over HTTP (stand-in scorer)', () => {
     expect(r.json.extra_logs['stub.length'][2]).toBeCloseTo(0.14);
   });
 
+  it('reads a string or number answer in a JSON label as {text} / {number}', async () => {
+    const r = await post(`${srv.url}/get_reward`, { query: ['it is a cat', 'a dog'], labels: [JSON.stringify({ answer: 'cat' }), JSON.stringify({ answer: 7, pipeline: 'len' })] });
+    expect(r.status).toBe(200);
+    expect(r.json.extra_logs['stub.match']).toEqual([1, 0]);
+  });
+
   it('says what is wrong: malformed JSON, wrong types, mismatched lengths, bad items', async () => {
     const cases: Array<[string, unknown, number, string]> = [
       ['/get_reward', '{"query": [', 400, 'not valid JSON'],
