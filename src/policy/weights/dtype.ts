@@ -51,31 +51,38 @@ export function numel(shape: readonly number[]): number {
 
 /**
  * Views `bytes` (little-endian, as stored in a safetensors file) as the typed array of `dtype`.
- * The bytes are copied into a fresh, aligned buffer, so `bytes` may sit at any offset.
+ * The bytes are copied into a fresh, aligned buffer, so `bytes` may sit at any offset — unless
+ * `owned` is true (the caller hands over a buffer nobody else uses) and they are aligned, in
+ * which case they are viewed without a copy.
  */
-export function typedFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
+export function typedFromBytes(dtype: DType, bytes: Uint8Array, owned = false): TensorData {
   if (BIG_ENDIAN && DTYPE_SIZE[dtype] > 1) throw new GlimpseError('unsupported', 'safetensors: big-endian hosts are not supported');
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  const buf = copy.buffer;
   const size = DTYPE_SIZE[dtype];
+  let copy: Uint8Array;
+  if (owned && bytes.byteOffset % size === 0) copy = bytes;
+  else {
+    copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+  }
+  const buf = copy.buffer;
+  const at = copy.byteOffset;
   const n = bytes.byteLength / size;
   switch (dtype) {
     case 'F64':
-      return new Float64Array(buf, 0, n);
+      return new Float64Array(buf, at, n);
     case 'F32':
-      return new Float32Array(buf, 0, n);
+      return new Float32Array(buf, at, n);
     case 'F16':
     case 'BF16':
-      return new Uint16Array(buf, 0, n);
+      return new Uint16Array(buf, at, n);
     case 'I64':
-      return new BigInt64Array(buf, 0, n);
+      return new BigInt64Array(buf, at, n);
     case 'I32':
-      return new Int32Array(buf, 0, n);
+      return new Int32Array(buf, at, n);
     case 'I16':
-      return new Int16Array(buf, 0, n);
+      return new Int16Array(buf, at, n);
     case 'I8':
-      return new Int8Array(buf, 0, n);
+      return new Int8Array(buf, at, n);
     case 'U8':
     case 'BOOL':
       return copy;

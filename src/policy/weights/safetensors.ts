@@ -132,8 +132,8 @@ export function parseHeader(bytes: Uint8Array, file = '<buffer>', fileBytes = by
 }
 
 /** Decodes one tensor given the whole file (or data-bearing buffer) `bytes`. */
-function tensorFrom(info: TensorInfo, bytes: Uint8Array, offset: number): Tensor {
-  return { dtype: info.dtype, shape: [...info.shape], data: typedFromBytes(info.dtype, bytes.subarray(offset + info.begin, offset + info.end)) };
+function tensorFrom(info: TensorInfo, bytes: Uint8Array, offset: number, owned = false): Tensor {
+  return { dtype: info.dtype, shape: [...info.shape], data: typedFromBytes(info.dtype, bytes.subarray(offset + info.begin, offset + info.end), owned) };
 }
 
 /** Decodes a whole safetensors file held in memory. */
@@ -305,7 +305,7 @@ export class SafetensorsFile {
     const info = this.header.tensors.get(name);
     if (!info) throw new GlimpseError('not_found', `${this.path}: no tensor named "${name}"`);
     const bytes = readExactly(this.fd, info.end - info.begin, this.header.dataStart + info.begin, this.path);
-    return tensorFrom(info, bytes, -info.begin);
+    return tensorFrom(info, bytes, -info.begin, true); // a fresh buffer of exactly this tensor: no second copy
   }
 
   /** Reads every tensor (or those in `names`). */
