@@ -97,6 +97,17 @@ export function visualRftFormatMatch(s: string): boolean {
   }
 }
 
+/** True when s[from, to) is only whitespace (as JS `\s` for ASCII; other characters via WS). */
+function blank(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    if (c < 128) return false;
+    return WS.test(s.slice(i, to));
+  }
+  return true;
+}
+
 function strictCheck(s: string, p: ThinkAnswerParams): RewardResult {
   const r = sections(s, p.sequence);
   if (!r.ok) return { score: 0, reason: r.reason };
@@ -107,13 +118,13 @@ function strictCheck(s: string, p: ThinkAnswerParams): RewardResult {
   }
   let prev = 0;
   for (const sec of secs) {
-    if (!WS.test(s.slice(prev, sec.start))) return { score: 0, reason: `text outside the sections before <${sec.name}>` };
+    if (!blank(s, prev, sec.start)) return { score: 0, reason: `text outside the sections before <${sec.name}>` };
     prev = sec.end;
-    if (WS.test(s.slice(sec.innerStart, sec.innerEnd)) && !(sec.name === 'think' && p.allow_empty_think)) {
+    if (blank(s, sec.innerStart, sec.innerEnd) && !(sec.name === 'think' && p.allow_empty_think)) {
       return { score: 0, reason: `empty <${sec.name}>` };
     }
   }
-  if (!WS.test(s.slice(prev))) return { score: 0, reason: `text after </${p.sequence[p.sequence.length - 1]}>` };
+  if (!blank(s, prev, s.length)) return { score: 0, reason: `text after </${p.sequence[p.sequence.length - 1]}>` };
   return { score: 1 };
 }
 
@@ -123,7 +134,7 @@ function lenientCheck(s: string, p: ThinkAnswerParams): RewardResult {
   let k = 0;
   for (const sec of r.value) {
     if (k < p.sequence.length && sec.name === p.sequence[k]) {
-      const empty = WS.test(s.slice(sec.innerStart, sec.innerEnd));
+      const empty = blank(s, sec.innerStart, sec.innerEnd);
       if (empty && !(sec.name === 'think' && p.allow_empty_think)) return { score: 0, reason: `empty <${sec.name}>` };
       k++;
     }

@@ -36,6 +36,8 @@ export interface TagToken {
 }
 
 const scanCache = new Map<string, RegExp>();
+// Callers usually pass the same array every time (a reward's params): look it up by identity first.
+const scanByArray = new WeakMap<readonly string[], RegExp>();
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -44,12 +46,16 @@ function escapeRe(s: string): string {
 /** Every `<name>` / `</name>` token of the given tag names, in text order (linear scan). */
 export function scanTags(text: string, names: readonly string[]): TagToken[] {
   const s = asText(text);
-  const key = names.join('\u0000');
-  let re = scanCache.get(key);
+  let re = scanByArray.get(names);
   if (!re) {
-    re = new RegExp(`<(\\/?)(${names.map(escapeRe).join('|')})>`, 'g');
-    if (scanCache.size > 256) scanCache.clear();
-    scanCache.set(key, re);
+    const key = names.join('\u0000');
+    re = scanCache.get(key);
+    if (!re) {
+      re = new RegExp(`<(\\/?)(${names.map(escapeRe).join('|')})>`, 'g');
+      if (scanCache.size > 256) scanCache.clear();
+      scanCache.set(key, re);
+    }
+    scanByArray.set(names, re);
   }
   const out: TagToken[] = [];
   re.lastIndex = 0;
