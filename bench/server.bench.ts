@@ -219,7 +219,8 @@ function counter(text: string, name: string): number {
 /** Worker utilisation and server CPU (cores) between two scrapes `seconds` apart. */
 function usage(a: string, b: string, seconds: number, workers: number): string {
   const busy = (counter(b, 'glimpse_worker_busy_seconds_total') - counter(a, 'glimpse_worker_busy_seconds_total')) / (seconds * workers);
-  return `workers busy ${fmt(100 * busy, 0)} %, server CPU ${fmt(cpuCores(a, b, seconds), 2)} cores`;
+  const main = (counter(b, 'glimpse_main_thread_cpu_seconds_total') - counter(a, 'glimpse_main_thread_cpu_seconds_total')) / seconds;
+  return `workers busy ${fmt(100 * busy, 0)} %, server CPU ${fmt(cpuCores(a, b, seconds), 2)} cores (HTTP thread ${fmt(main, 2)}), event-loop delay p99 ${fmt(1000 * counter(b, 'nodejs_eventloop_delay_p99_seconds'), 1)} ms`;
 }
 
 /** CPU cores the server process used between two scrapes. */

@@ -10,7 +10,22 @@
  *   m.render(); // "# HELP glimpse_requests_total ...\nglimpse_requests_total{route=\"get_reward\",code=\"200\"} 1\n..."
  */
 
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 type Labels = Record<string, string>;
+
+/** CPU seconds of the calling thread (Linux /proc/thread-self/stat), NaN elsewhere. */
+export function threadCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 14 and 15 (utime, stime) counted from 1, in clock ticks (100 per second on Linux)
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 function labelKey(labels: Labels): string {
   let out = '';
@@ -103,6 +118,7 @@ export class ServerMetrics {
   readonly restarts = new Counter('glimpse_worker_restarts_total', 'Workers replaced, by reason (stuck, crashed, fatal).');
   readonly reloads = new Counter('glimpse_reloads_total', 'Pipeline reloads (SIGHUP), by result (ok, failed).');
   private readonly gauges: Gauge[];
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     state: { queueDepth(): number; inFlight(): number; busyWorkers(): number; workers(): number; pipelines(): number; busySeconds(): number } = nullState,
@@ -118,9 +134,23 @@ export class ServerMetrics {
         const u = process.cpuUsage();
         return (u.user + u.system) / 1e6;
       }, 'counter'),
+      new Gauge('glimpse_main_thread_cpu_seconds_total', 'CPU time of the HTTP (main) thread, seconds (Linux; NaN elsewhere).', threadCpuSeconds, 'counter'),
+      new Gauge('nodejs_eventloop_delay_p99_seconds', 'p99 of the main event loop delay since the previous scrape, seconds.', () => {
+        const v = this.loopDelay.percentile(99) / 1e9;
+        this.loopDelay.reset();
+        return v;
+      }),
       new Gauge('process_resident_memory_bytes', 'Resident set size of the server process, bytes.', () => process.memoryUsage.rss()),
       new Gauge('nodejs_heap_used_bytes', 'V8 heap used by the main thread, bytes.', () => process.memoryUsage().heapUsed),
     ];
+  }
+
+  /** Starts sampling the event loop delay (stop() ends it). */
+  start(): void {
+    this.loopDelay.enable();
+  }
+  stop(): void {
+    this.loopDelay.disable();
   }
 
   render(): string {

@@ -149,6 +149,7 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
     throw new GlimpseError('bad_config', `cannot listen on ${opts.host}:${opts.port}: ${describeError(e)}`);
   }
   server.on('error', (e) => log(`server error: ${describeError(e)}`));
+  metrics.start();
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
 
@@ -195,6 +196,7 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
       server.closeAllConnections();
       await stopped;
       await pool.close();
+      metrics.stop();
     })();
     return closing;
   };

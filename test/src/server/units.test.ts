@@ -138,7 +138,13 @@ describe('metrics text', () => {
     expect(t).toContain('h_seconds_bucket{r="a",le="1"} 2');
     expect(t).toContain('h_seconds_bucket{r="a",le="+Inf"} 3');
     expect(t).toContain('h_seconds_count{r="a"} 3');
-    expect(new ServerMetrics().render()).toMatch(/# TYPE glimpse_queue_depth gauge\nglimpse_queue_depth 0/);
+    const m = new ServerMetrics();
+    m.start();
+    const text = m.render();
+    m.stop();
+    expect(text).toMatch(/# TYPE glimpse_queue_depth gauge\nglimpse_queue_depth 0/);
+    expect(text).toMatch(/# TYPE glimpse_main_thread_cpu_seconds_total counter\nglimpse_main_thread_cpu_seconds_total (\d|NaN)/);
+    expect(text).toMatch(/nodejs_eventloop_delay_p99_seconds /);
   });
 });
 
