@@ -4,7 +4,8 @@ from the resized model input to the original image), summed. Baseline of bench/r
 
 usage: python3 vlm_r1_reward.py records.json [seconds]
 records.json: [{"completion": str, "gt": [x1,y1,x2,y2], "image_size": [W,H], "input_size": [w,h]}]
-prints one JSON line: {"completions_per_s": float, "checksum": float, "n": int}
+prints one JSON line: {"completions_per_s": float (per CPU-second of this process),
+"completions_per_wall_s": float, "checksum": float, "n": int}
 """
 import json
 import re
@@ -62,15 +63,18 @@ def main():
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
     checksum = sum(format_reward(r["completion"]) + iou_reward(r["completion"], r["gt"], r["image_size"], r["input_size"]) for r in records)
     best = 0.0
+    best_wall = 0.0
     for _ in range(3):
         n = 0
         t0 = time.perf_counter()
+        c0 = time.process_time()
         while time.perf_counter() - t0 < seconds / 3:
             for r in records:
                 format_reward(r["completion"]) + iou_reward(r["completion"], r["gt"], r["image_size"], r["input_size"])
             n += len(records)
-        best = max(best, n / (time.perf_counter() - t0))
-    print(json.dumps({"completions_per_s": best, "checksum": checksum, "n": len(records)}))
+        best = max(best, n / (time.process_time() - c0))
+        best_wall = max(best_wall, n / (time.perf_counter() - t0))
+    print(json.dumps({"completions_per_s": best, "completions_per_wall_s": best_wall, "checksum": checksum, "n": len(records)}))
 
 
 if __name__ == "__main__":
