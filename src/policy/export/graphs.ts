@@ -9,9 +9,9 @@
  * - `vision_encoder`: pixel_values [patches, C·T·P·P], grid_thw int64 [images, 3]
  *                    (`image_grid_thw` for qwen2_5_vl) -> image_features [patches / m², D]
  * - `decoder_model_merged`: inputs_embeds [batch, seq, D], attention_mask int64 [batch, total],
- *                    position_ids int64 [3, batch, seq],
+ *                    position_ids int64 [3, batch, seq], num_logits_to_keep int64 [] (0 = all),
  *                    past_key_values.{i}.key / .value [batch_size, kv_heads, past_sequence_length, head_dim]
- *                    -> logits [batch, seq, vocab], present.{i}.key / .value [batch, kv_heads, total, head_dim]
+ *                    -> logits [batch, kept, vocab], present.{i}.key / .value [batch, kv_heads, total, head_dim]
  *
  * The cache inputs use the dim names transformers.js resolves when it makes the empty first
  * cache (`batch_size`; any other symbol becomes 0).
@@ -92,7 +92,13 @@ export function buildDecoderMergedGraph(cfg: QwenVLConfig, params: ParamMap): Gr
   const { cos, sin } = mropeFrontEnd(g, cfg, positionIds);
   const mask = causalMaskFrontEnd(g, attentionMask, hidden);
   const out = decoderStack(g, cfg, P, { hidden, cos, sin, mask, pastKeys, pastValues });
-  g.output('logits', lmHead(g, cfg, P, out.hidden, ['batch', 'seq']));
+  // num_logits_to_keep (HF semantics): logits of the last k positions only, 0 = all positions;
+  // transformers.js feeds 1 while generating, so the prefill skips the LM head on the prompt.
+  const keep = g.reshape(g.input('num_logits_to_keep', 'int64', []), [1]);
+  const seq = g.dimOf(hidden, 1);
+  const start = g.where(g.equal(keep, 0), g.int64s([0]), g.max(g.sub(seq, keep), 0));
+  const kept = g.sliceDynamic(out.hidden, start, seq, 1, ['batch', 'kept', t.hiddenSize]);
+  g.output('logits', lmHead(g, cfg, P, kept, ['batch', -1]));
   out.presentKeys.forEach((k, i) => g.output(`present.${i}.key`, k));
   out.presentValues.forEach((v, i) => g.output(`present.${i}.value`, v));
   return g;

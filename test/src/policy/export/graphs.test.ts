@@ -78,6 +78,7 @@ describe('exported graphs compute what glimpse computes on the host', () => {
       inputs_embeds: new ort.Tensor('float32', embeds, [1, S, D]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from(rope.positionIds, (x) => BigInt(x)), [3, 1, S]),
+      num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(0n), []),
     };
     for (let i = 0; i < L; i++) {
       xf[`past_key_values.${i}.key`] = new ort.Tensor('float32', new Float32Array(0), [1, KV, 0, hd]);
@@ -88,6 +89,13 @@ describe('exported graphs compute what glimpse computes on the host', () => {
     const last = (got.logits!.data as Float32Array).subarray((S - 1) * V, S * V);
     expect(maxAbsDiff(last, want.logits!.data as Float32Array)).toBeLessThan(1e-5);
     for (let i = 0; i < L; i++) expect(maxAbsDiff(got[`present.${i}.key`]!.data as Float32Array, want[`present_key.${i}`]!.data as Float32Array)).toBeLessThan(1e-5);
+    // num_logits_to_keep: the last k positions (k larger than seq keeps all)
+    for (const k of [1, 3, S + 5]) {
+      const kept = (await xg.run({ ...xf, num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), []) })).logits!;
+      const n = Math.min(k, S);
+      expect(kept.dims).toEqual([1, n, V]);
+      expect(maxAbsDiff(kept.data as Float32Array, (got.logits!.data as Float32Array).subarray((S - n) * V))).toBeLessThan(1e-6);
+    }
     // one cached step
     const e1 = Float32Array.from({ length: D }, () => rng.uniform(-1, 1));
     const pos = S + rope.deltas[0]!;
@@ -103,6 +111,7 @@ describe('exported graphs compute what glimpse computes on the host', () => {
       inputs_embeds: new ort.Tensor('float32', e1, [1, 1, D]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(S + 1).fill(1n), [1, S + 1]),
       position_ids: new ort.Tensor('int64', new BigInt64Array(3).fill(BigInt(pos)), [3, 1, 1]),
+      num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
     };
     for (let i = 0; i < L; i++) {
       sf[`past_key.${i}`] = want[`present_key.${i}`]!;
