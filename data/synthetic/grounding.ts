@@ -8,6 +8,7 @@
  *   <think>…</think><answer>{"bbox_2d": [x1, y1, x2, y2]}</answer>
  */
 import { Resvg } from '@resvg/resvg-js';
+import { encodeRgbPng } from '../../modalities/svg/png.js';
 import type { BBox, SampleInput } from '../schema.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -30,10 +31,17 @@ export interface GroundingOptions {
   canvas?: number;
   minShapes?: number;
   maxShapes?: number;
+  /**
+   * `plain`: a flat paper-coloured background. `gradient`: red rises from left to right and blue
+   * from top to bottom, so every patch's pixels say where it is — a cue that lets a model trained
+   * from scratch in minutes (glimpse-tiny) learn to localise; pretrained models need no such help.
+   */
+  background?: 'plain' | 'gradient';
 }
 
 export interface GroundingScene {
   canvas: number;
+  background: 'plain' | 'gradient';
   shapes: PlacedShape[];
   target: number;
   prompt: string;
@@ -43,7 +51,7 @@ const colorNames = Object.keys(COLORS) as ColorName[];
 
 /** The instruction shown to the model for a target description. */
 export function groundingPrompt(description: string): string {
-  return `Find the ${description}. Answer <think>…</think><answer>{"bbox_2d": [x1, y1, x2, y2]}</answer> in pixels.`;
+  return `Find the ${description}; answer its bbox_2d.`;
 }
 
 /** Lays out one scene (no pixels yet). */
@@ -75,15 +83,15 @@ export function makeGroundingScene(rng: Rng, options: GroundingOptions = {}): Gr
   }
   // the target was placed first, so it always exists
   const description = `${target.size} ${target.color} ${target.shape}`;
-  return { canvas, shapes, target: 0, prompt: groundingPrompt(description) };
+  return { canvas, background: options.background ?? 'plain', shapes, target: 0, prompt: groundingPrompt(description) };
 }
 
 function overlaps(a: BBox, b: BBox, margin: number): boolean {
   return !(a[2] + margin <= b[0] || b[2] + margin <= a[0] || a[3] + margin <= b[1] || b[3] + margin <= a[1]);
 }
 
-/** SVG source of a scene. */
-export function groundingSvg(scene: GroundingScene): string {
+/** SVG source of a scene (`withBackground` false: shapes on transparent). */
+export function groundingSvg(scene: GroundingScene, withBackground = true): string {
   const parts = scene.shapes.map((s) => {
     const [x1, y1, x2, y2] = s.bbox;
     const fill = COLORS[s.color];
@@ -92,7 +100,8 @@ export function groundingSvg(scene: GroundingScene): string {
     return `<polygon points="${(x1 + x2) / 2},${y1} ${x2},${y2} ${x1},${y2}" fill="${fill}"/>`;
   });
   const c = scene.canvas;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${c}" height="${c}" viewBox="0 0 ${c} ${c}"><rect width="${c}" height="${c}" fill="#f4f1ea"/>${parts.join('')}</svg>`;
+  const bg = withBackground ? `<rect width="${c}" height="${c}" fill="#f4f1ea"/>` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${c}" height="${c}" viewBox="0 0 ${c} ${c}">${bg}${parts.join('')}</svg>`;
 }
 
 /**
@@ -104,9 +113,27 @@ export function groundingSolution(box: BBox): string {
   return `<think></think><answer>{"bbox_2d": [${r.join(', ')}]}</answer>`;
 }
 
+/** Background colour of pixel (x, y) of the `gradient` background. */
+export function gradientBackground(x: number, y: number, canvas: number): [number, number, number] {
+  return [Math.round(140 + (110 * x) / (canvas - 1)), 235, Math.round(140 + (110 * y) / (canvas - 1))];
+}
+
 /** PNG bytes of a scene. */
 export function renderGroundingScene(scene: GroundingScene): Uint8Array {
-  return new Resvg(groundingSvg(scene), { font: { loadSystemFonts: false } }).render().asPng();
+  if (scene.background === 'plain') return new Resvg(groundingSvg(scene), { font: { loadSystemFonts: false } }).render().asPng();
+  const r = new Resvg(groundingSvg(scene, false), { font: { loadSystemFonts: false } }).render();
+  const c = scene.canvas;
+  const px = r.pixels; // premultiplied RGBA
+  const rgb = new Uint8Array(c * c * 3);
+  for (let y = 0; y < c; y++) {
+    for (let x = 0; x < c; x++) {
+      const i = y * c + x;
+      const a = px[i * 4 + 3]! / 255;
+      const bg = gradientBackground(x, y, c);
+      for (let k = 0; k < 3; k++) rgb[i * 3 + k] = Math.round(px[i * 4 + k]! + (1 - a) * bg[k]!);
+    }
+  }
+  return encodeRgbPng(c, c, rgb);
 }
 
 /** The Sample of a scene whose image is stored at `imagePath` (relative to the JSONL file). */

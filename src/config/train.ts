@@ -91,6 +91,7 @@ export const SftSchema = z
 export const TrainConfigSchema = z
   .object({
     task: d(z.string().default('grounding'), 'synthetic task name (see `glimpse train --help`), used when `data` is not given'),
+    task_options: d(z.record(z.string(), z.unknown()).default({}), 'options of the synthetic task generator (e.g. grounding: canvas, minShapes, maxShapes, background)'),
     data: d(
       z.object({ train: z.string(), test: z.string().optional() }).strict().optional(),
       'JSONL datasets of Samples instead of a synthetic task',

@@ -12,6 +12,7 @@ import type { Progress } from './progress.js';
 import { RESULTS_FILE, ResultsWriter, checkResumable, readManifest, readResults, writeManifest, type RunManifest } from './results.js';
 import { writeReport, type RunSummary } from './report.js';
 import type { Benchmark, BenchmarkOptions, EvalItem, EvalModel, PreparedItem, SampleResult, SamplingParams } from './types.js';
+import { createCoordinateMap, type CoordinateMapSpec } from '../../modalities/coords.js';
 
 export interface RunOptions {
   benchmark: Benchmark;
@@ -54,6 +55,19 @@ function dataBytes(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The map of a model that resized the image it was sent (`model`: sent image -> its input),
+ * composed with how that image was prepared from the original (`prepared`: original -> sent).
+ */
+export function composeCoords(prepared: CoordinateMapSpec | undefined, model: CoordinateMapSpec): CoordinateMapSpec {
+  if (!prepared) return model;
+  const sent = prepared.input ?? prepared.original;
+  if (model.original[0] !== sent[0] || model.original[1] !== sent[1]) return model;
+  const p = createCoordinateMap({ ...prepared, space: 'pixel' });
+  const region = model.region ? p.boxToOriginal(model.region) : p.region;
+  return { original: prepared.original, ...(model.input ? { input: model.input } : {}), space: model.space ?? 'pixel', region: [region[0], region[1], region[2], region[3]] };
 }
 
 async function run(o: RunOptions): Promise<RunSummary> {
@@ -144,7 +158,7 @@ async function run(o: RunOptions): Promise<RunSummary> {
           }
           consecutiveErrors = 0;
           successes++;
-          const prep: PreparedItem = g.coords ? { ...p, coords: g.coords } : p;
+          const prep: PreparedItem = g.coords ? { ...p, coords: composeCoords(p.coords, g.coords) } : p;
           let s;
           try {
             s = await o.benchmark.score(item, g.text, prep);

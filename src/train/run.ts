@@ -56,7 +56,7 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
   if (!latest && o.resume) say(`glimpse: nothing to resume in ${out}; starting a new run`);
   if (!o.resume) await writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   say(`glimpse: task ${cfg.data ? cfg.data.train : cfg.task}, model ${cfg.model}, output ${out}`);
-  const data = await loadTaskData({ task: cfg.task, ...(cfg.data ? { data: cfg.data } : {}), ...(cfg.pipeline ? { pipeline: cfg.pipeline } : {}), dataDir: join(out, 'data'), seed: cfg.seed, trainSize: cfg.train_size, testSize: cfg.test_size });
+  const data = await loadTaskData({ task: cfg.task, ...(cfg.data ? { data: cfg.data } : {}), ...(cfg.pipeline ? { pipeline: cfg.pipeline } : {}), dataDir: join(out, 'data'), seed: cfg.seed, trainSize: cfg.train_size, testSize: cfg.test_size, taskOptions: cfg.task_options });
   say(`glimpse: ${data.train.length} training and ${data.test.length} held-out samples; rewards: ${data.pipeline.spec.rewards.map((r) => r.name).join(', ')}`);
   const log = new MetricsLog(join(out, 'metrics.jsonl'));
   const stop = new StopSignal().install();

@@ -30,6 +30,8 @@ export interface TaskDataOptions {
   seed: number;
   trainSize: number;
   testSize: number;
+  /** Options of the synthetic generator. */
+  taskOptions?: Record<string, unknown>;
 }
 
 /** Loads JSONL datasets, or generates (or reuses) the synthetic task's splits. */
@@ -45,7 +47,7 @@ export async function loadTaskData(o: TaskDataOptions): Promise<TaskData> {
   } else {
     task = getSyntheticTask(o.task);
     const dir = join(o.dataDir, `${task.name}-seed${o.seed}`);
-    await task.generate(dir, { seed: o.seed, splits: { train: o.trainSize, test: o.testSize } });
+    await task.generate(dir, { seed: o.seed, splits: { train: o.trainSize, test: o.testSize }, options: o.taskOptions ?? {} });
     train = (await loadSamplesJsonl(join(dir, 'train.jsonl'), { strict: true })).samples;
     test = (await loadSamplesJsonl(join(dir, 'test.jsonl'), { strict: true })).samples;
   }

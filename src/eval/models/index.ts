@@ -4,9 +4,8 @@
  * - `openai:<base-url>#<model>` — an OpenAI-compatible chat endpoint (./openai.ts);
  * - `oracle` — answers with the ground truth (pipeline check);
  * - `--predictions file.jsonl` — scores pre-computed completions (no `--model` needed);
- * - a local folder — a glimpse policy. Policies come with the policy engine, which registers the
- *   `local` backend through {@link registerModelBackend}; until then this is
- *   GlimpseError('not_available').
+ * - a local folder or a preset (`glimpse-tiny`) — a glimpse policy (./local.ts); another backend
+ *   can take its place through {@link registerModelBackend}.
  */
 import { existsSync } from 'node:fs';
 import { GlimpseError } from '../../util/errors.js';
@@ -61,9 +60,11 @@ export async function resolveModel(spec: string | undefined, predictions: string
     throw new GlimpseError('bad_config', `--model ${spec}: for an HTTP endpoint write openai:${spec}#<model>`);
   }
   if (localBackend) return localBackend(spec, o);
-  throw new GlimpseError(
-    'not_available',
-    `--model ${spec}: evaluating glimpse policies from a local folder${existsSync(spec) ? '' : ' (and this path does not exist)'} is not available yet: glimpse policies arrive with the policy engine`,
-    'use --model openai:<base-url>#<model> (vLLM, SGLang, llama.cpp, Ollama), --model oracle, or --predictions <file.jsonl>',
-  );
+  const { modelPresetNames } = await import('../../policy/model/config.js');
+  if (!existsSync(spec) && !modelPresetNames().includes(spec)) {
+    throw new GlimpseError('not_found', `--model ${spec}: no such model folder, and not a preset (${modelPresetNames().join(', ')})`,
+      'use a glimpse/Hugging Face model folder, --model openai:<base-url>#<model> (vLLM, SGLang, llama.cpp, Ollama), --model oracle, or --predictions <file.jsonl>');
+  }
+  const { createLocalModel } = await import('./local.js');
+  return createLocalModel(spec, o);
 }

@@ -51,8 +51,8 @@ describe('glimpse eval (CLI)', () => {
     expect(err).toMatch(/--limit -3: expected an integer ≥ 0/);
     err = '';
     await run('--benchmark', 'charades-sta', '--data', join(t.dir, 'x.txt'), '--model', 'models/tiny');
-    expect(process.exitCode).toBe(2);
-    expect(err).toMatch(/not available yet: glimpse policies arrive with the policy engine/);
+    expect(process.exitCode).toBe(1);
+    expect(err).toMatch(/models\/tiny: no such model folder, and not a preset/);
     err = '';
     await run('--compare', join(t.dir, 'a'));
     expect(err).toMatch(/--compare needs two run folders/);

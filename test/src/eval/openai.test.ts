@@ -189,10 +189,10 @@ describe('OpenAI helpers', () => {
 });
 
 describe('resolveModel', () => {
-  it('refuses a local policy folder with not_available until the policy engine lands', async () => {
-    const err = await resolveModel('./models/glimpse-tiny', undefined).catch((e: unknown) => e);
-    expect(isGlimpseError(err) && err.code).toBe('not_available');
-    expect((err as Error).message).toMatch(/policy engine/);
+  it('refuses a policy folder that does not exist, naming the presets', async () => {
+    const err = await resolveModel('./models/no-such-model', undefined).catch((e: unknown) => e);
+    expect(isGlimpseError(err) && err.code).toBe('not_found');
+    expect((err as Error).message).toMatch(/not a preset \(glimpse-tiny\)/);
   });
 
   it('reads the key from OPENAI_API_KEY or the variable named by --api-key-env', async () => {
