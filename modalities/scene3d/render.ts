@@ -158,6 +158,10 @@ export function renderView(cloud: PointCloud, boxes: Box3D[], cam: Camera, opts:
   const owner = new Int32Array(W * H).fill(-1);
   const [r0, r1, r2] = cam.R;
   const [t0, t1, t2] = cam.t;
+  // the rotation as scalars: the hot loop reads no arrays but the points
+  const r00 = r0[0], r01 = r0[1], r02 = r0[2];
+  const r10 = r1[0], r11 = r1[1], r12 = r1[2];
+  const r20 = r2[0], r21 = r2[1], r22 = r2[2];
   const fx = cam.K[0][0];
   const fy = cam.K[1][1];
   const cx = cam.K[0][2];
@@ -170,15 +174,15 @@ export function renderView(cloud: PointCloud, boxes: Box3D[], cam: Camera, opts:
     const x = pos[i * 3]!;
     const y = pos[i * 3 + 1]!;
     const z = pos[i * 3 + 2]!;
-    const zc = r2[0] * x + r2[1] * y + r2[2] * z + t2;
+    const zc = r20 * x + r21 * y + r22 * z + t2;
     if (!(zc > near)) continue; // also drops NaN
-    const u = (fx * (r0[0] * x + r0[1] * y + r0[2] * z + t0)) / zc + cx;
-    const v = (fy * (r1[0] * x + r1[1] * y + r1[2] * z + t1)) / zc + cy;
+    const u = (fx * (r00 * x + r01 * y + r02 * z + t0)) / zc + cx;
+    const v = (fy * (r10 * x + r11 * y + r12 * z + t1)) / zc + cy;
     let ux0 = Math.floor(u - half);
     let vy0 = Math.floor(v - half);
     let ux1 = ux0 + size;
     let vy1 = vy0 + size;
-    if (ux1 <= 0 || vy1 <= 0 || ux0 >= W || vy0 >= H || !(ux0 === ux0)) continue;
+    if (ux1 <= 0 || vy1 <= 0 || ux0 >= W || vy0 >= H || ux0 !== ux0) continue; // NaN u/v (infinite input)
     inView++;
     if (ux0 < 0) ux0 = 0;
     if (vy0 < 0) vy0 = 0;
@@ -258,10 +262,10 @@ export function renderView(cloud: PointCloud, boxes: Box3D[], cam: Camera, opts:
       const x = pos[i * 3]!;
       const y = pos[i * 3 + 1]!;
       const z = pos[i * 3 + 2]!;
-      const zc = r2[0] * x + r2[1] * y + r2[2] * z + t2;
+      const zc = r20 * x + r21 * y + r22 * z + t2;
       if (!(zc > near)) continue;
-      const u = Math.floor((fx * (r0[0] * x + r0[1] * y + r0[2] * z + t0)) / zc + cx);
-      const v = Math.floor((fy * (r1[0] * x + r1[1] * y + r1[2] * z + t1)) / zc + cy);
+      const u = Math.floor((fx * (r00 * x + r01 * y + r02 * z + t0)) / zc + cx);
+      const v = Math.floor((fy * (r10 * x + r11 * y + r12 * z + t1)) / zc + cy);
       if (u < 0 || v < 0 || u >= W || v >= H) continue;
       if (zc <= zbuf[v * W + u]! + tol) c++;
     }

@@ -4,6 +4,8 @@
  * trusted corpora.
  */
 import { z } from 'zod';
+import { formatZodError } from '../../data/schema.js';
+import { GlimpseError } from '../../src/util/errors.js';
 
 export const SvgLimitsSchema = z.object({
   maxBytes: z.number().int().positive().default(1 << 20).describe('largest accepted SVG source, in UTF-8 bytes (after entity expansion); 1 MiB'),
@@ -15,10 +17,15 @@ export const SvgLimitsSchema = z.object({
 export type SvgLimits = z.infer<typeof SvgLimitsSchema>;
 export type SvgLimitsInput = z.input<typeof SvgLimitsSchema>;
 
-/** The default limits, completed from `partial`. */
+/** The default limits, completed from `partial`; GlimpseError('bad_config') for a bad value. */
 export function svgLimits(partial: SvgLimitsInput = {}): SvgLimits {
-  return SvgLimitsSchema.parse(partial);
+  if (Object.keys(partial).length === 0) return { ...DEFAULTS };
+  const r = SvgLimitsSchema.safeParse(partial);
+  if (!r.success) throw new GlimpseError('bad_config', `svg limits: ${formatZodError(r.error)}`);
+  return r.data;
 }
+
+const DEFAULTS: SvgLimits = SvgLimitsSchema.parse({});
 
 /** Default render timeout of one SVG, in milliseconds (a render past it is abandoned). */
 export const DEFAULT_SVG_TIMEOUT_MS = 10_000;

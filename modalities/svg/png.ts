@@ -2,7 +2,11 @@
  * A minimal PNG encoder for 8-bit RGB (colour type 2), used inside render workers where loading
  * sharp is not wanted: filter type 0 rows, zlib (node:zlib) deflate, CRC-32 per chunk.
  */
-import { deflateSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+
+const { deflateSync } = zlib;
+/** zlib's native CRC-32 where Node has it (≥ 20.15), else the table below. */
+const nativeCrc = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -15,6 +19,7 @@ const CRC_TABLE = (() => {
 })();
 
 function crc32(buf: Uint8Array, start: number, end: number): number {
+  if (nativeCrc) return nativeCrc(buf.subarray(start, end)) >>> 0;
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

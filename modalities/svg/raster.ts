@@ -22,8 +22,10 @@ export interface RasterOptions {
   height?: number;
   /** Opaque CSS colour behind the drawing: `#rgb`, `#rrggbb`, `rgb(r,g,b)` or a basic name; default white. */
   background?: string;
-  /** Also return the PNG file (`png`) besides the raw RGB bytes. */
+  /** Also return the PNG file (`png`, zlib level 1: fast, ~1.5× the size of level 9). */
   png?: boolean;
+  /** Return the raw RGB bytes in `data` (default true; false leaves `data` empty, e.g. when only the PNG is wanted). */
+  rgb?: boolean;
   /** Name used in error messages (a file path, `completion`, ...). */
   name?: string;
   limits?: SvgLimitsInput | SvgLimits;
@@ -49,6 +51,8 @@ export interface RasterResult {
   removed: string[];
   elements: number;
 }
+
+const NO_FONTS = { loadSystemFonts: false };
 
 const NAMED: Record<string, [number, number, number]> = {
   white: [255, 255, 255],
@@ -93,6 +97,20 @@ export function checkRenderSize(width: number, height: number, limits: SvgLimits
   }
 }
 
+const PX_LENGTH = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(px)?\s*$/i;
+
+/** Width/height of the root canvas as the attributes give it, when they are plain numbers; else undefined. */
+function rootAspect(root: { width?: string; height?: string; viewBox?: string }): number | undefined {
+  const w = root.width !== undefined ? PX_LENGTH.exec(root.width) : null;
+  const h = root.height !== undefined ? PX_LENGTH.exec(root.height) : null;
+  if (w && h) return Number(w[1]) / Number(h[1]);
+  if (root.viewBox !== undefined && root.width === undefined && root.height === undefined) {
+    const v = root.viewBox.trim().split(/[\s,]+/).map(Number);
+    if (v.length === 4 && v[2]! > 0 && v[3]! > 0) return v[2]! / v[3]!;
+  }
+  return undefined;
+}
+
 /**
  * Renders `source` (see module comment). Throws GlimpseError with code `too_large`,
  * `parse_error`, `not_svg`, `zero_viewbox`, `empty_render` or `bad_config`.
@@ -106,16 +124,21 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const bg = parseColor(opts.background ?? 'white');
   const clean = sanitizeSvg(source, { name, limits });
 
+  // loading a font file costs ~0.4 ms a render: only when the SVG has text
+  const font = /<(\w+:)?(text|tspan|textPath|tref)[\s>/]/.test(clean.svg) ? fontOptions() : NO_FONTS;
   const parse = (fitTo?: { mode: 'width' | 'height'; value: number }): Resvg => {
     try {
-      return new Resvg(clean.svg, { font: fontOptions(), logLevel: 'off', ...(fitTo ? { fitTo } : {}) });
+      return new Resvg(clean.svg, { font: font, logLevel: 'off', ...(fitTo ? { fitTo } : {}) });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       throw new GlimpseError('parse_error', `${name}: resvg cannot parse the SVG (${msg.split('\n')[0]})`);
     }
   };
-  // first parse fitted to the width; parse again fitted to the height when the canvas is taller
-  let resvg = parse({ mode: 'width', value: width });
+  // parse once, fitted to the side the root attributes say limits the scale; parse again only
+  // when resvg's resolved size says otherwise (units, percentages)
+  const guess = rootAspect(clean.root);
+  const guessByWidth = guess === undefined || width / height <= guess;
+  let resvg = parse(guessByWidth ? { mode: 'width', value: width } : { mode: 'height', value: height });
   const iw = resvg.width;
   const ih = resvg.height;
   if (!(iw > 0 && ih > 0) || !Number.isFinite(iw) || !Number.isFinite(ih)) {
@@ -123,7 +146,7 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   }
   const byWidth = width / iw <= height / ih;
   const scale = byWidth ? width / iw : height / ih;
-  if (!byWidth) resvg = parse({ mode: 'height', value: height });
+  if (byWidth !== guessByWidth) resvg = parse(byWidth ? { mode: 'width', value: width } : { mode: 'height', value: height });
   const rendered = resvg.render();
   const rw = Math.min(rendered.width, width);
   const rh = Math.min(rendered.height, height);
@@ -133,10 +156,13 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const oy = Math.floor((height - rh) / 2);
   const out = new Uint8Array(width * height * 3);
   // background everywhere, then composite the premultiplied RGBA render over it
-  for (let p = 0; p < out.length; p += 3) {
-    out[p] = bg[0];
-    out[p + 1] = bg[1];
-    out[p + 2] = bg[2];
+  if (bg[0] === bg[1] && bg[1] === bg[2]) out.fill(bg[0]);
+  else {
+    for (let p = 0; p < out.length; p += 3) {
+      out[p] = bg[0];
+      out[p + 1] = bg[1];
+      out[p + 2] = bg[2];
+    }
   }
   let ink = false;
   for (let y = 0; y < rh; y++) {
@@ -167,6 +193,7 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
     removed: clean.removed,
     elements: clean.elements,
   };
-  if (opts.png) result.png = encodeRgbPng(width, height, out);
+  if (opts.png) result.png = encodeRgbPng(width, height, out, 1);
+  if (opts.rgb === false) result.data = new Uint8Array(0);
   return result;
 }

@@ -39,7 +39,10 @@ export interface SanitizeResult {
 
 const REMOVED_ELEMENTS = new Set(['script', 'foreignobject', 'handler']);
 const SAFE_DATA_IMAGE = /^data:image\/(png|jpeg|jpg|gif|webp)[;,]/i;
-const NAME_END = /[\s/>]/;
+/** XML white space: space, tab, CR, LF. */
+const isWs = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+/** Ends a tag or attribute name: white space, '/', '>' (and '=' for attributes). */
+const endsName = (c: number, eq: boolean): boolean => isWs(c) || c === 47 || c === 62 || (eq && c === 61);
 
 type Edit = [start: number, end: number, replacement: string];
 
@@ -233,7 +236,7 @@ export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgL
     }
     // start tag
     let j = i + 1;
-    while (j < n && !NAME_END.test(src[j]!)) j++;
+    while (j < n && !endsName(src.charCodeAt(j), false)) j++;
     const qname = src.slice(i + 1, j);
     if (!qname || /[<&"'=]/.test(qname)) fail('parse_error', name, `malformed tag at offset ${i}`);
     const tag = localName(qname);
@@ -254,20 +257,20 @@ export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgL
         j += 2;
         break;
       }
-      if (/\s/.test(c)) {
+      if (isWs(src.charCodeAt(j))) {
         j++;
         continue;
       }
       // attribute: name = "value"
       let a = j;
-      while (a > i && /\s/.test(src[a - 1]!)) a--;
+      while (a > i && isWs(src.charCodeAt(a - 1))) a--;
       const ns = j;
-      while (j < n && !/[\s=/>]/.test(src[j]!)) j++;
+      while (j < n && !endsName(src.charCodeAt(j), true)) j++;
       const an = src.slice(ns, j);
-      while (j < n && /\s/.test(src[j]!)) j++;
+      while (j < n && isWs(src.charCodeAt(j))) j++;
       if (src[j] !== '=') fail('parse_error', name, `attribute "${an}" of <${qname}> has no value`);
       j++;
-      while (j < n && /\s/.test(src[j]!)) j++;
+      while (j < n && isWs(src.charCodeAt(j))) j++;
       const q = src[j];
       if (q !== '"' && q !== "'") fail('parse_error', name, `attribute "${an}" of <${qname}> is not quoted`);
       const ve = src.indexOf(q, j + 1);

@@ -68,6 +68,7 @@ describe('sanitizeSvg', () => {
     expect(codeOf(() => sanitizeSvg(deep))).toBe('too_large');
     expect(sanitizeSvg(deep, { limits: { maxDepth: 200 } }).depth).toBe(101);
     expect(sanitizeSvg(many).elements).toBe(51);
+    expect(codeOf(() => sanitizeSvg(many, { limits: { maxBytes: -1 } }))).toBe('bad_config');
     const huge = `<svg ${NS}><!--${'x'.repeat(1 << 20)}--></svg>`;
     expect(codeOf(() => sanitizeSvg(huge))).toBe('too_large');
   });
