@@ -10,6 +10,10 @@ import type { PipelineSpec } from '../../rewards/types.js';
 import type { CoordinateMap } from '../../modalities/coords.js';
 import type { Sample } from '../schema.js';
 import { groundingSample, groundingSolution, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
+import { svgTask } from './svg.js';
+import { temporalTask } from './temporal.js';
+import { timeseriesTask } from './timeseries.js';
+import { scene3dTask } from './scene3d.js';
 import { manifestMatches, writeManifest, writeSplit, type SplitSpec, type TaskManifest } from './write.js';
 
 export interface SyntheticTask {
@@ -78,3 +82,5 @@ export function getSyntheticTask(name: string): SyntheticTask {
 export function listSyntheticTasks(): string[] {
   return [...tasks.keys()].sort();
 }
+
+for (const t of [temporalTask, svgTask, timeseriesTask, scene3dTask]) registerSyntheticTask(t);
