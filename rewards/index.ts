@@ -7,6 +7,7 @@ import './format/index.js';
 import './accuracy/index.js';
 import './geometry/index.js';
 import './shaping/index.js';
+import './semantic/index.js';
 import './drawing/index.js';
 
 export { getReward, listRewardNames, listRewards, registerReward } from './registry.js';
