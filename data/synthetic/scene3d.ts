@@ -62,12 +62,12 @@ export function makeCubeScene(rng: Rng, o: Resolved): CubeScene {
   const boxes: Box3D[] = [];
   for (const c of colors) {
     for (let tries = 0; tries < 500; tries++) {
-      const s = q3(rng.uniform(o.min_side, o.max_side));
+      const s = Math.round(rng.uniform(o.min_side, o.max_side) * 500) / 500; // whole mm, even: s / 2 is exact in mm
       const x = q3(rng.uniform(s / 2 + 0.1, o.room - s / 2 - 0.1));
       const y = q3(rng.uniform(s / 2 + 0.1, o.room - s / 2 - 0.1));
       const clear = boxes.every((b) => Math.abs(b.center[0] - x) > (b.size[0] + s) / 2 + 0.15 || Math.abs(b.center[1] - y) > (b.size[1] + s) / 2 + 0.15);
       if (!clear) continue;
-      boxes.push({ center: [x, y, q3(s / 2)], size: [s, s, s], label: `${c} cube` });
+      boxes.push({ center: [x, y, s / 2], size: [s, s, s], label: `${c} cube` });
       break;
     }
   }
@@ -91,7 +91,8 @@ export function cubeSceneCloud(scene: CubeScene): Scene {
       const y = j * step;
       const line = i % 25 === 0 || j % 25 === 0;
       pos.push(x, y, 0);
-      col.push(...(line ? [90, 90, 90] : [190, 190, 185]));
+      if (line) col.push(90, 90, 90);
+      else col.push(190, 190, 185);
     }
   }
   scene.boxes.forEach((b, k) => {
@@ -105,7 +106,7 @@ export function cubeSceneCloud(scene: CubeScene): Scene {
         for (const w of [-s / 2, s / 2]) {
           for (const p of [[w, u, v], [u, w, v], [u, v, w]] as const) {
             pos.push(b.center[0] + p[0], b.center[1] + p[1], b.center[2] + p[2]);
-            col.push(...rgb);
+            col.push(rgb[0], rgb[1], rgb[2]);
           }
         }
       }
