@@ -5,5 +5,6 @@
  * `register(reward: Command)` and list it here.
  */
 import type { Command } from 'commander';
+import { register as svg } from './svg.js';
 
-export const REWARD_SUBCOMMANDS: Array<(reward: Command) => void> = [];
+export const REWARD_SUBCOMMANDS: Array<(reward: Command) => void> = [svg];
