@@ -37,6 +37,15 @@ export interface GroundingOptions {
    * from scratch in minutes (glimpse-tiny) learn to localise; pretrained models need no such help.
    */
   background?: 'plain' | 'gradient';
+  /**
+   * `free`: shapes anywhere (boxes are continuous). `grid`: each shape sits, slightly jittered, in
+   * its own cell of a `cells × cells` grid of 28-px cells — one vision token per cell for a
+   * Qwen2-VL model — so that localisation is first a choice of cell, which a small model learns in
+   * minutes. The canvas is then `cells × 28` pixels.
+   */
+  layout?: 'free' | 'grid';
+  /** Grid side in cells (layout `grid`), 2 to 16. */
+  cells?: number;
 }
 
 export interface GroundingScene {
@@ -56,6 +65,7 @@ export function groundingPrompt(description: string): string {
 
 /** Lays out one scene (no pixels yet). */
 export function makeGroundingScene(rng: Rng, options: GroundingOptions = {}): GroundingScene {
+  if (options.layout === 'grid') return makeGridScene(rng, options);
   const canvas = options.canvas ?? 112;
   const minShapes = options.minShapes ?? 2;
   const maxShapes = options.maxShapes ?? 4;
@@ -84,6 +94,42 @@ export function makeGroundingScene(rng: Rng, options: GroundingOptions = {}): Gr
   // the target was placed first, so it always exists
   const description = `${target.size} ${target.color} ${target.shape}`;
   return { canvas, background: options.background ?? 'plain', shapes, target: 0, prompt: groundingPrompt(description) };
+}
+
+const CELL = 28;
+
+function pickKinds(rng: Rng, n: number): Array<{ shape: Shape; color: ColorName; size: SizeName }> {
+  const target = { shape: rng.pick(SHAPES), color: rng.pick(colorNames), size: rng.pick(SIZES) };
+  const kinds = [target];
+  for (let guard = 0; kinds.length < n && guard < 1000; guard++) {
+    const d = { shape: rng.pick(SHAPES), color: rng.pick(colorNames), size: rng.pick(SIZES) };
+    if (d.shape === target.shape && d.color === target.color && d.size === target.size) continue;
+    kinds.push(d);
+  }
+  return kinds;
+}
+
+/** The `grid` layout (see {@link GroundingOptions.layout}). */
+function makeGridScene(rng: Rng, options: GroundingOptions): GroundingScene {
+  const cells = options.cells ?? 3;
+  if (!(Number.isInteger(cells) && cells >= 2 && cells <= 16)) throw new RangeError(`grounding: cells must be an integer in [2, 16], got ${cells}`);
+  const minShapes = options.minShapes ?? 1;
+  const maxShapes = options.maxShapes ?? 2;
+  if (!(minShapes >= 1 && maxShapes >= minShapes && maxShapes <= cells * cells)) throw new RangeError(`grounding: need 1 ≤ minShapes ≤ maxShapes ≤ cells² (${cells * cells})`);
+  const canvas = cells * CELL;
+  const kinds = pickKinds(rng, rng.int(minShapes, maxShapes + 1));
+  const free = rng.shuffle(Array.from({ length: cells * cells }, (_, i) => i));
+  const shapes: PlacedShape[] = kinds.map((k, i) => {
+    const cell = free[i]!;
+    const side = Math.round(CELL * (k.size === 'small' ? rng.uniform(0.46, 0.56) : rng.uniform(0.78, 0.9)));
+    const slack = CELL - side;
+    const jitter = Math.min(2, Math.floor(slack / 2));
+    const x = (cell % cells) * CELL + Math.floor(slack / 2) + rng.int(-jitter, jitter + 1);
+    const y = Math.floor(cell / cells) * CELL + Math.floor(slack / 2) + rng.int(-jitter, jitter + 1);
+    return { ...k, bbox: [x, y, x + side, y + side] as BBox };
+  });
+  const t = kinds[0]!;
+  return { canvas, background: options.background ?? 'plain', shapes, target: 0, prompt: groundingPrompt(`${t.size} ${t.color} ${t.shape}`) };
 }
 
 function overlaps(a: BBox, b: BBox, margin: number): boolean {
