@@ -27,6 +27,11 @@ export interface SvgPoolOptions {
   size?: number;
   /** Default time allowed to one render, in ms (10 s). */
   timeoutMs?: number;
+  /**
+   * Renders sent ahead to each process (default 4), so a process never waits for the parent to
+   * hand it the next SVG; the timeout of each still counts from when its process starts on it.
+   */
+  pipeline?: number;
 }
 
 export interface SvgPoolStats {
@@ -50,7 +55,8 @@ interface Slot {
   proc: ChildProcess;
   /** The process has loaded and said so; jobs (and their timers) start only then. */
   ready: boolean;
-  job?: Job;
+  /** Jobs sent to the process, in the order it renders them; the first is the one running. */
+  jobs: Job[];
   timer?: NodeJS.Timeout;
   stderr: string;
 }
@@ -69,6 +75,7 @@ function spawnRenderer(): ChildProcess {
 export class SvgRenderPool {
   readonly size: number;
   readonly timeoutMs: number;
+  readonly pipeline: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
@@ -83,6 +90,7 @@ export class SvgRenderPool {
     if (!(t > 0)) throw new GlimpseError('bad_config', `SvgRenderPool: timeoutMs must be positive, got ${t}`);
     this.size = size;
     this.timeoutMs = t;
+    this.pipeline = Math.max(1, Math.min(64, Math.floor(opts.pipeline ?? 4)));
   }
 
   get stats(): SvgPoolStats {
@@ -110,8 +118,7 @@ export class SvgRenderPool {
     const exits: Array<Promise<void>> = [];
     for (const s of this.slots.splice(0)) {
       if (s.timer) clearTimeout(s.timer);
-      if (s.job) s.job.reject(err);
-      s.job = undefined;
+      for (const j of s.jobs.splice(0)) j.reject(err);
       if (s.proc.exitCode === null && s.proc.signalCode === null) {
         exits.push(new Promise<void>((r) => s.proc.once('exit', () => r())));
         s.proc.ref(); // an unreferenced process would let Node exit before its 'exit' event
@@ -124,7 +131,7 @@ export class SvgRenderPool {
   private startSlot(): Slot {
     const proc = spawnRenderer();
     this.counts.started++;
-    const slot: Slot = { proc, ready: false, stderr: '' };
+    const slot: Slot = { proc, ready: false, jobs: [], stderr: '' };
     proc.stderr?.on('data', (d: Buffer) => {
       slot.stderr = (slot.stderr + d.toString('utf8')).slice(-2000);
     });
@@ -149,30 +156,31 @@ export class SvgRenderPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => s.ready && !s.job);
-      if (!slot) {
+      // the ready process with the fewest jobs in flight, below the pipeline depth
+      let slot: Slot | undefined;
+      for (const c of this.slots) if (c.ready && c.jobs.length < this.pipeline && (!slot || c.jobs.length < slot.jobs.length)) slot = c;
+      if (!slot || (slot.jobs.length > 0 && this.slots.length < this.size)) {
         // start processes up to `size`; jobs wait for one to say it is ready
-        let starting = this.slots.filter((s) => !s.ready).length;
+        let starting = this.slots.filter((c) => !c.ready).length;
         while (this.slots.length < this.size && starting < this.queue.length) {
           this.slots.push(this.startSlot());
           starting++;
         }
-        return;
+        if (!slot) return;
       }
       const job = this.queue.shift()!;
-      slot.job = job;
+      slot.jobs.push(job);
       this.busy(slot);
-      slot.timer = setTimeout(() => this.onTimeout(slot), job.timeoutMs);
+      if (slot.jobs.length === 1) this.startTimer(slot);
       slot.proc.send({ id: job.id, svg: job.svg, options: job.options });
     }
   }
 
-  private finish(slot: Slot): Job | undefined {
-    const job = slot.job;
+  /** Starts the timeout of the job the process is now rendering (the first in flight). */
+  private startTimer(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = undefined;
-    slot.job = undefined;
-    return job;
+    const head = slot.jobs[0];
+    slot.timer = head ? setTimeout(() => this.onTimeout(slot), head.timeoutMs) : undefined;
   }
 
   private onMessage(slot: Slot, m: Reply): void {
@@ -180,12 +188,14 @@ export class SvgRenderPool {
       slot.ready = true;
       this.bootFailures = 0;
       this.dispatch();
-      if (!slot.job) this.idle(slot);
+      if (slot.jobs.length === 0) this.idle(slot);
       return;
     }
-    if (!slot.job || slot.job.id !== m.id) return;
-    const job = this.finish(slot)!;
-    this.idle(slot);
+    const job = slot.jobs[0];
+    if (!job || job.id !== m.id) return;
+    slot.jobs.shift();
+    this.startTimer(slot);
+    if (slot.jobs.length === 0) this.idle(slot);
     if (m.ok) {
       this.counts.rendered++;
       const r = m.result;
@@ -196,17 +206,21 @@ export class SvgRenderPool {
     this.dispatch();
   }
 
+  /** Ends `slot`'s process; the jobs it had not started go back to the front of the queue. */
   private replace(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
     slot.proc.removeAllListeners('exit');
     slot.proc.removeAllListeners('message');
     if (slot.proc.exitCode === null && slot.proc.signalCode === null) slot.proc.kill('SIGKILL');
+    this.queue.unshift(...slot.jobs.splice(0));
     if (!this.closed) this.dispatch();
   }
 
   private onTimeout(slot: Slot): void {
-    const job = this.finish(slot);
+    const job = slot.jobs.shift();
     if (!job) return;
     this.counts.timeouts++;
     const name = job.options.name ?? 'svg';
@@ -215,12 +229,13 @@ export class SvgRenderPool {
   }
 
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
-    const job = this.finish(slot);
+    // the process renders its jobs in order: the first unanswered one is the one that crashed it
+    const job = slot.jobs.shift();
     if (!slot.ready && ++this.bootFailures >= 3) {
       // the renderer cannot start at all (broken install): fail the queue instead of respawning forever
       const tail = slot.stderr.trim().split('\n').pop() ?? `exit ${signal ?? code}`;
       const err = new GlimpseError('render_crash', `SVG render process fails to start (${tail.slice(0, 200)})`);
-      for (const j of this.queue.splice(0)) j.reject(err);
+      for (const j of [...slot.jobs.splice(0), ...this.queue.splice(0)]) j.reject(err);
       this.bootFailures = 0;
     }
     if (job) {
