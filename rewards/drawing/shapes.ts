@@ -136,7 +136,7 @@ export async function scoreDrawing(completion: unknown, sample: unknown, p: Draw
 export const drawingShapesReward = registerReward<DrawingShapesParams>({
   name: 'drawing.shapes',
   description: 'renders the SVG answer and scores whether a blob of the asked colour (and shape) lies in the asked region (answer.bbox, answer.color, answer.shape)',
-  paper: 'render-based geometric reward for text-to-SVG RL, in the spirit of StarVector / RLRF (Rodriguez et al. 2025, arXiv:2505.20793) rendering rewards; glimpse formula (precision · cover · shape)',
+  paper: 'rendering feedback for SVG generation as in RLRF (Rodriguez et al., Rendering-Aware Reinforcement Learning for Vector Graphics Generation, NeurIPS 2025); the geometric formula (precision · cover · shape) is glimpse\'s own',
   range: [0, 1],
   async: true,
   needs: ['bbox'],
