@@ -78,6 +78,8 @@ export class SvgRenderPool {
   readonly pipeline: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** A started, idle process kept aside to replace a killed or crashed one at once. */
+  private standby: Slot | undefined;
   private nextId = 1;
   private bootFailures = 0;
   private closed = false;
@@ -116,7 +118,10 @@ export class SvgRenderPool {
     const err = new GlimpseError('closed', 'SvgRenderPool: the pool was closed before the render finished');
     for (const j of this.queue.splice(0)) j.reject(err);
     const exits: Array<Promise<void>> = [];
-    for (const s of this.slots.splice(0)) {
+    const all = this.slots.splice(0);
+    if (this.standby) all.push(this.standby);
+    this.standby = undefined;
+    for (const s of all) {
       if (s.timer) clearTimeout(s.timer);
       for (const j of s.jobs.splice(0)) j.reject(err);
       if (s.proc.exitCode === null && s.proc.signalCode === null) {
@@ -163,10 +168,14 @@ export class SvgRenderPool {
         // start processes up to `size`; jobs wait for one to say it is ready
         let starting = this.slots.filter((c) => !c.ready).length;
         while (this.slots.length < this.size && starting < this.queue.length) {
-          this.slots.push(this.startSlot());
+          this.slots.push(this.takeStandby() ?? this.startSlot());
           starting++;
         }
-        if (!slot) return;
+        this.ensureStandby();
+        if (!slot) {
+          if (this.slots.some((c) => c.ready && c.jobs.length < this.pipeline)) continue;
+          return;
+        }
       }
       const job = this.queue.shift()!;
       slot.jobs.push(job);
@@ -174,6 +183,22 @@ export class SvgRenderPool {
       if (slot.jobs.length === 1) this.startTimer(slot);
       slot.proc.send({ id: job.id, svg: job.svg, options: job.options });
     }
+  }
+
+  /** The standby process (ready or still starting), removed from standby; undefined if none. */
+  private takeStandby(): Slot | undefined {
+    const s = this.standby;
+    this.standby = undefined;
+    if (s) this.busy(s);
+    return s;
+  }
+
+  /** Starts a standby process when none is kept (only once the pool is in use). */
+  private ensureStandby(): void {
+    if (this.standby || this.closed) return;
+    const s = this.startSlot();
+    this.standby = s;
+    this.idle(s);
   }
 
   /** Starts the timeout of the job the process is now rendering (the first in flight). */
@@ -187,6 +212,7 @@ export class SvgRenderPool {
     if ('ready' in m) {
       slot.ready = true;
       this.bootFailures = 0;
+      if (slot === this.standby) return;
       this.dispatch();
       if (slot.jobs.length === 0) this.idle(slot);
       return;
@@ -229,6 +255,12 @@ export class SvgRenderPool {
   }
 
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot === this.standby) {
+      // a standby that died is simply dropped; the next replacement starts fresh
+      this.standby = undefined;
+      if (!slot.ready) this.bootFailures++;
+      return;
+    }
     // the process renders its jobs in order: the first unanswered one is the one that crashed it
     const job = slot.jobs.shift();
     if (!slot.ready && ++this.bootFailures >= 3) {
