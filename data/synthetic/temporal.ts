@@ -46,6 +46,10 @@ type Resolved = z.output<typeof TemporalOptionsSchema>;
 export function parseTemporalOptions(o: unknown): Resolved {
   const r = TemporalOptionsSchema.safeParse(o ?? {});
   if (!r.success) throw new GlimpseError('bad_config', `temporal task options: ${formatZodError(r.error)}`);
+  const { lo, hi, min } = spanFrames(r.data);
+  if (hi - lo < min) {
+    throw new GlimpseError('bad_config', `temporal task options: no room for an event of min_length ${r.data.min_length} s between 0.5 s and ${r.data.duration - 0.5} s at ${r.data.fps} fps`);
+  }
   return r.data;
 }
 
@@ -60,17 +64,20 @@ export interface TemporalItem {
 
 const BACKGROUND = '#808080';
 
+/** The event's frame-index bounds: [first, last] start frame and the shortest length, in frames. */
+function spanFrames(o: Resolved): { lo: number; hi: number; min: number } {
+  return { lo: Math.ceil(0.5 * o.fps), hi: Math.floor((o.duration - 0.5) * o.fps), min: Math.ceil(o.min_length * o.fps - 1e-9) };
+}
+
 /** Draws one event: colour, place, and a span of whole frames inside [0.5 s, duration − 0.5 s]. */
 export function makeTemporalItem(rng: Rng, o: Resolved): TemporalItem {
   const side = Math.max(4, Math.round(o.size * 0.3));
   const x = rng.int(2, o.size - side - 1);
   const y = rng.int(2, o.size - side - 1);
-  const q = (v: number) => Math.round(v * o.fps) / o.fps;
-  const lo = 0.5;
-  const hi = o.duration - 0.5;
-  const start = q(rng.uniform(lo, hi - o.min_length));
-  const end = Math.min(q(rng.uniform(start + o.min_length, hi)), q(hi));
-  return { color: rng.pick(o.colors), x, y, side, span: [start, Math.max(end, start + 1 / o.fps)] };
+  const { lo, hi, min } = spanFrames(o);
+  const s = rng.int(lo, hi - min + 1);
+  const e = rng.int(s + min, hi + 1);
+  return { color: rng.pick(o.colors), x, y, side, span: [s / o.fps, e / o.fps] };
 }
 
 /** Writes the item's video (ffv1 in Matroska, bit-exact) to `path`. */

@@ -35,7 +35,8 @@ export const TimeseriesTaskOptionsSchema = z
     noise: z.number().min(0).max(10).default(1).describe('standard deviation of the Gaussian noise; pattern sizes are multiples of 1 (4–12 σ at noise 1)'),
     patterns: z.array(z.enum(SERIES_PATTERNS)).min(2).default([...SERIES_PATTERNS]).describe('classes to draw from (at least two)'),
   })
-  .strict();
+  .strict()
+  .refine((o) => new Set(o.patterns).size === o.patterns.length, { message: 'patterns must not repeat', path: ['patterns'] });
 export type TimeseriesTaskOptions = z.input<typeof TimeseriesTaskOptionsSchema>;
 type Resolved = z.output<typeof TimeseriesTaskOptionsSchema>;
 

@@ -114,6 +114,7 @@ describe('synthetic scene3d task', () => {
     expect(() => parseScene3dTaskOptions({ views: 0 })).toThrow(/views/);
     await expect(task.generate(out, { seed: 1, splits: { train: 1, test: 1 }, options: { size: 8 } })).rejects.toThrow(/size/);
     await expect(task.generate(out, { seed: 1, splits: { train: -3, test: 1 } })).rejects.toThrow(/splits.train/);
+    await expect(task.generate(out, { seed: 1, splits: { train: 1, test: 0 }, options: { room: 2, objects: 4, min_side: 1, max_side: 1 } })).rejects.toThrow(/could not place 4 cubes/);
     expect(() => task.solution!({ id: 'x', prompt: '', media: [], answer: {} }, identityCoordinateMap())).toThrow(/answer.box3d/);
   });
 });

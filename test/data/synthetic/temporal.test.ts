@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Rng } from '../../../src/util/rng.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { getSyntheticTask } from '../../../data/synthetic/index.js';
 import { COLORS, type ColorName } from '../../../data/synthetic/grounding.js';
-import { contactSheet, parseTemporalOptions, temporalSolution } from '../../../data/synthetic/temporal.js';
+import { contactSheet, makeTemporalItem, parseTemporalOptions, temporalSolution } from '../../../data/synthetic/temporal.js';
 import { loadSamplesJsonl } from '../../../data/jsonl.js';
 import { compilePipeline } from '../../../rewards/compose.js';
 import '../../../rewards/index.js';
@@ -80,6 +82,25 @@ describe('synthetic temporal task', () => {
     }
   });
 
+  it('draws spans of whole frames, long enough, inside the video, and squares inside the frame (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 2, max: 20 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 16, max: 100 }), (seed, duration, fps, size) => {
+        const minLength = Math.min(2, duration - 1);
+        let o;
+        try {
+          o = parseTemporalOptions({ duration, fps, size, frames: 2, min_length: minLength });
+        } catch (err) {
+          return /no room for an event/.test(String(err)) && Math.ceil(0.5 * fps) + Math.ceil(minLength * fps) > Math.floor((duration - 0.5) * fps);
+        }
+        const it = makeTemporalItem(new Rng(seed), o);
+        const [s, e] = it.span;
+        const whole = (v: number) => Math.abs(v * fps - Math.round(v * fps)) < 1e-9;
+        return s >= 0.5 - 1e-9 && e <= duration - 0.5 + 1e-9 && e - s >= minLength - 1e-9 && whole(s) && whole(e) && it.x >= 0 && it.y >= 0 && it.x + it.side <= size && it.y + it.side <= size;
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('lays out a contact sheet in reading order', () => {
     const f = (v: number) => ({ width: 3, height: 3, data: new Uint8Array(27).fill(v) });
     const sheet = contactSheet([f(10), f(20), f(30)], 2);
@@ -96,6 +117,7 @@ describe('synthetic temporal task', () => {
     expect(() => parseTemporalOptions({ frames: 40 })).toThrow(/frames/);
     expect(() => parseTemporalOptions({ duration: 2, fps: 1, frames: 3 })).toThrow(/frames must be at most/);
     expect(() => parseTemporalOptions({ colors: [] })).toThrow(/colors/);
+    expect(() => parseTemporalOptions({ duration: 2, fps: 1, frames: 2, min_length: 1 })).toThrow(/no room for an event/);
     await expect(task.generate(out, { seed: 1, splits: { train: 1, test: 1 }, options: { size: 'big' } })).rejects.toThrow(/size/);
     await expect(task.generate(out, { seed: 1, splits: { train: Number.NaN, test: 1 } })).rejects.toThrow(/splits.train/);
     expect(() => task.solution!({ id: 'x', prompt: '', media: [], answer: {} }, identityCoordinateMap())).toThrow(/answer.span/);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,16 @@ describe('synthetic timeseries task', () => {
     expect([...seen].sort()).toEqual([...SERIES_PATTERNS].sort());
   });
 
+  it('gives finite series of the asked length and class for any seed and options (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 24, max: 300 }), fc.subarray([...SERIES_PATTERNS], { minLength: 2 }), (seed, length, patterns) => {
+        const it = makeSeriesItem(new Rng(seed), parseTimeseriesTaskOptions({ length, patterns }));
+        return it.values.length === length && it.values.every(Number.isFinite) && patterns.includes(it.pattern) && (it.at === undefined || (it.at >= 0 && it.at < length));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('generates deterministic splits (JSONL, CSV and PNG byte for byte)', async () => {
     const b = tmp();
     expect((await task.generate(dirA, { seed: 7, splits: { train: 6, test: 3 } })).reused).toBe(false);
@@ -107,6 +118,7 @@ describe('synthetic timeseries task', () => {
     expect(() => parseTimeseriesTaskOptions({ patterns: ['trend'] })).toThrow(/patterns/);
     expect(() => parseTimeseriesTaskOptions({ patterns: ['trend', 'chaos'] })).toThrow(/patterns/);
     expect(() => parseTimeseriesTaskOptions({ noise: Number.NaN })).toThrow(/noise/);
+    expect(() => parseTimeseriesTaskOptions({ patterns: ['trend', 'trend'] })).toThrow(/must not repeat/);
     await expect(task.generate(out, { seed: 1, splits: { train: 1, test: 2e6 } })).rejects.toThrow(/splits.test/);
     expect(() => task.solution!({ id: 'x', prompt: '', media: [], answer: {} }, identityCoordinateMap())).toThrow(/answer.text/);
   });
