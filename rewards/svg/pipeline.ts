@@ -67,81 +67,105 @@ function unavailable(model: Embedder | string | undefined): string {
   return typeof model === 'string' ? model : 'unavailable: no model configured';
 }
 
-/** Runs the stages on one completion; never throws (failures become gate verdicts or term reasons). */
-export async function checkSvgCompletion(completion: unknown, o: SvgCheckOptions): Promise<SvgCheckResult> {
-  const w = o.weights;
-  const terms: SvgCheckResult['terms'] = {
-    text_image: { value: null, weight: w.text },
-    image_image: { value: null, weight: w.image },
-    length: { value: null, weight: w.length },
-  };
+type Gated = { done: SvgCheckResult } | { svg: string; image: RgbImage; png?: Uint8Array; format: SvgCheckResult['gate']['format']; render: SvgCheckResult['gate']['render'] };
+
+function emptyTerms(w: SvgCheckOptions['weights']): SvgCheckResult['terms'] {
+  return { text_image: { value: null, weight: w.text }, image_image: { value: null, weight: w.image }, length: { value: null, weight: w.length } };
+}
+
+/** Stages 1–2 (format, sanitise + render gate) of one completion. */
+async function gate(completion: unknown, o: SvgCheckOptions): Promise<Gated> {
+  const terms = emptyTerms(o.weights);
   const found = typeof completion === 'string' ? extractSvg(completion) : ({ ok: false, reason: 'completion is not text' } as const);
   const format: SvgCheckResult['gate']['format'] = found.ok ? { ok: true, via: found.via } : { ok: false, reason: found.reason };
   if (found.ok && o.requireAnswer && found.via !== 'answer') {
     format.ok = false;
     format.reason = `the SVG is not inside <answer> (found via ${found.via})`;
   }
-  const fail = (render: SvgCheckResult['gate']['render']): SvgCheckResult => {
+  const fail = (render: SvgCheckResult['gate']['render'], svgLength?: number): Gated => {
     for (const t of Object.values(terms)) {
       t.value = t.weight > 0 ? 0 : null;
       t.reason = 'gate failed';
     }
-    return { total: 0, gate: { passed: false, format, render }, terms };
+    return { done: { total: 0, gate: { passed: false, format, render }, terms, ...(svgLength !== undefined ? { svgLength } : {}) } };
   };
   if (!format.ok || !found.ok) return fail({ ok: false, reason: 'not rendered (no SVG)' });
   const svg = found.value;
-  let image: RgbImage;
-  let png: Uint8Array | undefined;
-  let render: SvgCheckResult['gate']['render'];
   try {
     const r = await renderSvgDetailed(svg, { width: o.size, height: o.size, png: o.png === true, ...(o.pool ? { pool: o.pool } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
-    image = { width: r.width, height: r.height, data: r.data };
-    png = r.png;
-    render = { ok: true, removed: r.removed, elements: r.elements };
+    return { svg, image: { width: r.width, height: r.height, data: r.data }, ...(r.png ? { png: r.png } : {}), format, render: { ok: true, removed: r.removed, elements: r.elements } };
   } catch (e) {
-    return { ...fail({ ok: false, code: isGlimpseError(e) ? e.code : 'render_error', reason: describeError(e) }), svgLength: svg.length };
+    return fail({ ok: false, code: isGlimpseError(e) ? e.code : 'render_error', reason: describeError(e) }, svg.length);
   }
+}
 
-  if (w.length > 0) terms.length.value = Math.max(0, Math.min(1, 1 - svg.length / o.lengthMax));
-  else terms.length.reason = 'weight 0';
+/** Runs the stages on one completion; never throws (failures become gate verdicts or term reasons). */
+export async function checkSvgCompletion(completion: unknown, o: SvgCheckOptions): Promise<SvgCheckResult> {
+  return (await checkSvgCompletions([completion], o))[0]!;
+}
 
-  const tm = o.textModel;
-  if (w.text <= 0) terms.text_image.reason = 'weight 0';
-  else if (!o.description) terms.text_image.reason = 'no description';
-  else if (typeof tm !== 'object') terms.text_image.reason = unavailable(tm);
-  else {
-    try {
-      const [t] = await tm.embedTexts([o.description]);
-      const [v] = await tm.embedImages([image]);
-      const cos = cosine(t!, v!);
-      terms.text_image.value = (1 + cos) / 2;
-      terms.text_image.cos = cos;
-    } catch (e) {
-      terms.text_image.reason = `unavailable: ${describeError(e)}`;
+/**
+ * Runs the stages on a batch of completions judged against the same description and reference
+ * (a GRPO group): renders in parallel in the render pool, then embeds every render in ONE
+ * batched model call per model (the description's and the reference's embeddings are cached).
+ */
+export async function checkSvgCompletions(completions: readonly unknown[], o: SvgCheckOptions): Promise<SvgCheckResult[]> {
+  const w = o.weights;
+  const gated = await Promise.all(completions.map((c) => gate(c, o)));
+  const passed = gated.flatMap((g, i) => ('done' in g ? [] : [i]));
+  const renders = passed.map((i) => (gated[i] as Exclude<Gated, { done: SvgCheckResult }>).image);
+  const textTerm: Array<Partial<SvgTerm>> = passed.map(() => ({}));
+  const imageTerm: Array<Partial<SvgTerm>> = passed.map(() => ({}));
+  const fill = (arr: Array<Partial<SvgTerm>>, reason: string) => arr.forEach((t) => (t.reason = reason));
+  if (passed.length > 0) {
+    const tm = o.textModel;
+    if (w.text <= 0) fill(textTerm, 'weight 0');
+    else if (!o.description) fill(textTerm, 'no description');
+    else if (typeof tm !== 'object') fill(textTerm, unavailable(tm));
+    else {
+      try {
+        const [t] = await tm.embedTexts([o.description]);
+        const vs = await tm.embedImages(renders);
+        vs.forEach((v, k) => {
+          const cos = cosine(t!, v);
+          textTerm[k] = { value: (1 + cos) / 2, cos };
+        });
+      } catch (e) {
+        fill(textTerm, `unavailable: ${describeError(e)}`);
+      }
+    }
+    const im = o.imageModel;
+    if (w.image <= 0) fill(imageTerm, 'weight 0');
+    else if (!o.reference) fill(imageTerm, 'no reference image');
+    else if (typeof im !== 'object') fill(imageTerm, unavailable(im));
+    else {
+      try {
+        const [ref, ...vs] = await im.embedImages([o.reference, ...renders]);
+        vs.forEach((v, k) => {
+          const cos = cosine(ref!, v);
+          imageTerm[k] = { value: (1 + cos) / 2, cos };
+        });
+      } catch (e) {
+        fill(imageTerm, `unavailable: ${describeError(e)}`);
+      }
     }
   }
-  const im = o.imageModel;
-  if (w.image <= 0) terms.image_image.reason = 'weight 0';
-  else if (!o.reference) terms.image_image.reason = 'no reference image';
-  else if (typeof im !== 'object') terms.image_image.reason = unavailable(im);
-  else {
-    try {
-      const [a, b] = await im.embedImages([o.reference, image]);
-      const cos = cosine(a!, b!);
-      terms.image_image.value = (1 + cos) / 2;
-      terms.image_image.cos = cos;
-    } catch (e) {
-      terms.image_image.reason = `unavailable: ${describeError(e)}`;
+  return gated.map((g, i) => {
+    if ('done' in g) return g.done;
+    const k = passed.indexOf(i);
+    const terms = emptyTerms(w);
+    Object.assign(terms.text_image, textTerm[k]);
+    Object.assign(terms.image_image, imageTerm[k]);
+    if (w.length > 0) terms.length.value = Math.max(0, Math.min(1, 1 - g.svg.length / o.lengthMax));
+    else terms.length.reason = 'weight 0';
+    let num = 0;
+    let den = 0;
+    for (const t of Object.values(terms)) {
+      if (t.value !== null && t.value !== undefined && t.weight > 0) {
+        num += t.weight * t.value;
+        den += t.weight;
+      }
     }
-  }
-  let num = 0;
-  let den = 0;
-  for (const t of Object.values(terms)) {
-    if (t.value !== null && t.weight > 0) {
-      num += t.weight * t.value;
-      den += t.weight;
-    }
-  }
-  const total = den > 0 ? num / den : 1;
-  return { total, gate: { passed: true, format, render }, terms, svgLength: svg.length, image, ...(png ? { png } : {}) };
+    return { total: den > 0 ? num / den : 1, gate: { passed: true, format: g.format, render: g.render }, terms, svgLength: g.svg.length, image: g.image, ...(g.png ? { png: g.png } : {}) };
+  });
 }

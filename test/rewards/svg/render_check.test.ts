@@ -8,6 +8,8 @@ import { closeDefaultSvgPool } from '../../../modalities/svg/pool.js';
 import { compilePipeline, getReward } from '../../../rewards/index.js';
 import { loadEmbedder } from '../../../rewards/semantic/embedder.js';
 import { writeTinyClip } from '../../../rewards/semantic/tiny.js';
+import { checkSvgCompletion, checkSvgCompletions } from '../../../rewards/svg/pipeline.js';
+import type { Embedder } from '../../../rewards/semantic/embedder.js';
 import type { RewardContext } from '../../../rewards/types.js';
 
 let root: string;
@@ -117,5 +119,18 @@ describe('svg.render_check', () => {
       const r = await run(h, textSample);
       expect(r.score! >= 0 && r.score! <= 1).toBe(true);
     }
+  });
+
+  it('a batch gives the same results as one completion at a time', async () => {
+    const clip = ctx.services!.clip as Embedder;
+    const o = { description: 'a red square', textModel: clip, imageModel: clip, reference: { width: 2, height: 2, data: new Uint8Array(12).fill(255) }, weights: { text: 1, image: 1, length: 1 }, lengthMax: 6000, size: 64, requireAnswer: false };
+    const batch = [RED, 'nothing', BLUE, 42, `<answer>${RED}</answer>`];
+    const together = await checkSvgCompletions(batch, o);
+    for (let i = 0; i < batch.length; i++) {
+      const alone = await checkSvgCompletion(batch[i], o);
+      expect(together[i]!.total).toBeCloseTo(alone.total, 9);
+      expect(JSON.stringify(together[i]!.terms)).toBe(JSON.stringify(alone.terms));
+    }
+    expect(together.map((r) => r.gate.passed)).toEqual([true, false, true, false, true]);
   });
 });
