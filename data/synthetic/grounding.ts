@@ -71,14 +71,8 @@ export function makeGroundingScene(rng: Rng, options: GroundingOptions = {}): Gr
   const maxShapes = options.maxShapes ?? 4;
   if (!(canvas >= 56 && canvas <= 4096)) throw new RangeError(`grounding: canvas must be in [56, 4096], got ${canvas}`);
   if (!(minShapes >= 1 && maxShapes >= minShapes)) throw new RangeError(`grounding: need 1 ≤ minShapes ≤ maxShapes`);
-  const n = rng.int(minShapes, maxShapes + 1);
-  const target = { shape: rng.pick(SHAPES), color: rng.pick(colorNames), size: rng.pick(SIZES) };
-  const kinds = [target];
-  for (let guard = 0; kinds.length < n && guard < 1000; guard++) {
-    const d = { shape: rng.pick(SHAPES), color: rng.pick(colorNames), size: rng.pick(SIZES) };
-    if (d.shape === target.shape && d.color === target.color && d.size === target.size) continue;
-    kinds.push(d);
-  }
+  const kinds = pickKinds(rng, rng.int(minShapes, maxShapes + 1));
+  const target = kinds[0]!;
   const shapes: PlacedShape[] = [];
   for (const k of kinds) {
     const side = Math.round(canvas * (k.size === 'small' ? rng.uniform(0.12, 0.17) : rng.uniform(0.26, 0.34)));
