@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--default <name>', 'pipeline for requests that name none (default: the only one, if there is one)')
     .option('--host <addr>', 'address to listen on (0.0.0.0 exposes the server)', '127.0.0.1')
     .option('--workers <n>', 'scoring worker threads (default: number of cores)', int(1, 256))
-    .option('--queue <n>', 'requests waiting beyond the workers before 429', int(0, 100_000), 64)
+    .option('--queue <n>', 'requests waiting beyond what the workers hold (2 each) before 429', int(0, 100_000), 64)
     .option('--deadline-ms <n>', 'per-request deadline from arrival to answer; then 504', int(1, 3_600_000), 30_000)
     .option('--max-body <bytes>', 'request body limit (e.g. 32m); larger bodies get 413', parseBytes, 32 * 1024 * 1024)
     .option('--api-key-env <var>', 'require the API key held in this environment variable (Authorization: Bearer / X-API-Key)')

@@ -11,10 +11,13 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'job'; id: number; route: JobRoute; body: Uint8Array }
+  /** Skip job `id` if it has not started (its deadline passed or its client left). */
+  | { type: 'cancel'; id: number }
   | { type: 'reload'; gen: number; pipelines: PipelineSource[]; defaultPipeline?: string };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'fatal'; error: string }
-  | { type: 'result'; id: number; result: JobResult }
+  /** `result` is absent when the job was skipped (cancelled before it started). */
+  | { type: 'result'; id: number; result?: JobResult }
   | { type: 'reloaded'; gen: number; error?: string };

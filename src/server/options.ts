@@ -31,7 +31,7 @@ export const ServeOptionsSchema = z
       .min(0)
       .max(100_000)
       .default(64)
-      .describe('requests admitted but not yet in a worker (reading their body or waiting); past this, 429 + Retry-After'),
+      .describe('requests admitted beyond those the workers hold (each runs one and holds one more): reading their body or waiting; past this, 429 + Retry-After'),
     deadlineMs: z
       .number()
       .int()

@@ -29,8 +29,11 @@ interface Job {
   id: number;
   route: JobRoute;
   body: Uint8Array;
+  /** When the worker started it (performance.now()), 0 before. */
   started: number;
   done: boolean;
+  /** When its deadline passed (performance.now()), for the stuck-worker watchdog. */
+  expiredAt?: number;
   timer?: NodeJS.Timeout;
   resolve(r: JobResult): void;
   reject(e: Error): void;
@@ -41,8 +44,8 @@ interface Slot {
   worker: Worker | null;
   ready: boolean;
   gen: number;
-  job: Job | null;
-  stuckTimer?: NodeJS.Timeout;
+  /** Jobs sent to the worker, in order: [0] is running, the rest wait in its inbox. */
+  jobs: Job[];
   failures: number;
   /** What the worker said before it died, if anything. */
   fatal?: string;
@@ -59,6 +62,13 @@ export interface PoolOptions {
   onRestart?(reason: string): void;
 }
 
+/**
+ * Jobs a worker holds at once: the one it runs and one waiting in its inbox, so that it starts
+ * the next as soon as it finishes, without waiting for the main thread (which may be slow to
+ * answer under load) to hand it one.
+ */
+const DEPTH = 2;
+
 const ENTRY = new URL('./worker.js', import.meta.url);
 
 export class WorkerPool {
@@ -73,15 +83,19 @@ export class WorkerPool {
   private avgServiceMs = 10;
   /** Time workers spent on finished jobs, ms. */
   private busyMs = 0;
+  private readonly watchdog: NodeJS.Timeout;
 
-  constructor(private readonly opts: PoolOptions) {}
+  constructor(private readonly opts: PoolOptions) {
+    this.watchdog = setInterval(() => this.checkStuck(), Math.max(10, Math.min(250, opts.stuckGraceMs / 4)));
+    this.watchdog.unref();
+  }
 
   /** Starts every worker; rejects (and stops them) when one fails to compile the pipelines. */
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.startWaiter = { resolve, reject, pending: this.opts.size };
       for (let i = 0; i < this.opts.size; i++) {
-        const slot: Slot = { index: i, worker: null, ready: false, gen: 0, job: null, failures: 0 };
+        const slot: Slot = { index: i, worker: null, ready: false, gen: 0, jobs: [], failures: 0 };
         this.slots.push(slot);
         this.spawn(slot);
       }
@@ -98,9 +112,9 @@ export class WorkerPool {
   get queued(): number {
     return this.queue.length;
   }
-  /** Workers running a job (including abandoned ones). */
+  /** Workers holding a job (including ones whose deadline passed). */
   get busy(): number {
-    return this.slots.reduce((n, s) => n + (s.job ? 1 : 0), 0);
+    return this.slots.reduce((n, s) => n + (s.jobs.length > 0 ? 1 : 0), 0);
   }
   /** Workers ready for work or working. */
   get live(): number {
@@ -114,12 +128,13 @@ export class WorkerPool {
 
   /** A guess of the wait for a new job, in ms (queue ahead of it over the workers). */
   estimateWaitMs(): number {
-    return ((this.queue.length + this.busy) * this.avgServiceMs) / Math.max(1, this.slots.length);
+    const held = this.slots.reduce((n, s) => n + s.jobs.length, 0);
+    return ((this.queue.length + held) * this.avgServiceMs) / Math.max(1, this.slots.length);
   }
 
   /**
-   * Queues a job; `body` is transferred to the worker (detached here). `cancel`, called before a
-   * worker takes the job (the client went away), drops it from the queue.
+   * Queues a job. `cancel`, called when the client went away, drops the job unless a worker has
+   * started it.
    */
   run(route: JobRoute, body: Uint8Array, deadlineAt: number): { result: Promise<JobResult>; cancel(): void } {
     if (this.closed) return { result: Promise.reject(new PoolClosedError('the server is shutting down')), cancel: () => undefined };
@@ -131,10 +146,15 @@ export class WorkerPool {
     this.queue.push(job);
     this.dispatch();
     const cancel = (): void => {
+      if (job.done) return;
       const qi = this.queue.indexOf(job);
-      if (qi < 0) return;
-      this.queue.splice(qi, 1);
-      this.finish(job, new CancelledError('the client closed the connection'));
+      if (qi >= 0) {
+        this.queue.splice(qi, 1);
+        this.finish(job, new CancelledError('the client closed the connection'));
+        return;
+      }
+      const slot = this.slots.find((s) => s.jobs.indexOf(job) > 0);
+      if (slot) this.dropFromInbox(slot, job, new CancelledError('the client closed the connection'));
     };
     return { result, cancel };
   }
@@ -159,10 +179,10 @@ export class WorkerPool {
     for (const job of this.queue) this.finish(job, new PoolClosedError('the server is shutting down'));
     this.queue = [];
     const exits: Array<Promise<unknown>> = [];
+    clearInterval(this.watchdog);
     for (const s of this.slots) {
-      clearTimeout(s.stuckTimer);
-      if (s.job) this.finish(s.job, new PoolClosedError('the server is shutting down'));
-      s.job = null;
+      for (const j of s.jobs) this.finish(j, new PoolClosedError('the server is shutting down'));
+      s.jobs = [];
       s.ready = false;
       if (s.worker) exits.push(s.worker.terminate().catch(() => undefined));
       s.worker = null;
@@ -207,13 +227,9 @@ export class WorkerPool {
       slot.worker = null;
       const wasReady = slot.ready;
       slot.ready = false;
-      clearTimeout(slot.stuckTimer);
       slot.reloadAck?.('worker exited');
       slot.reloadAck = undefined;
-      if (slot.job) {
-        this.finish(slot.job, new WorkerLostError(`the worker scoring this request exited (code ${code})`));
-        slot.job = null;
-      }
+      this.orphan(slot, new WorkerLostError(`the worker scoring this request exited (code ${code})`));
       if (this.closed) return;
       if (!wasReady) {
         const why = slot.fatal ?? `exited during start-up (code ${code})`;
@@ -275,14 +291,17 @@ export class WorkerPool {
         return;
       }
       case 'result': {
-        const job = slot.job;
-        if (!job || job.id !== m.id) return;
-        slot.job = null;
-        clearTimeout(slot.stuckTimer);
-        const took = performance.now() - job.started;
-        this.busyMs += took;
-        this.avgServiceMs += 0.1 * (took - this.avgServiceMs);
-        this.finish(job, m.result);
+        const head = slot.jobs[0];
+        if (!head || head.id !== m.id) return;
+        slot.jobs.shift();
+        const next = slot.jobs[0];
+        if (next) next.started = performance.now();
+        if (m.result) {
+          const took = performance.now() - head.started;
+          this.busyMs += took;
+          this.avgServiceMs += 0.1 * (took - this.avgServiceMs);
+          this.finish(head, m.result);
+        }
         this.dispatch();
         return;
       }
@@ -291,19 +310,61 @@ export class WorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => s.ready && !s.job && s.worker);
-      if (!slot) return;
+      // the least loaded ready worker with room
+      let slot: Slot | undefined;
+      for (const s of this.slots) {
+        if (s.ready && s.worker && s.jobs.length < DEPTH && (!slot || s.jobs.length < slot.jobs.length)) slot = s;
+      }
+      if (!slot) break;
       const job = this.queue.shift()!;
       if (job.done) continue;
-      slot.job = job;
-      job.started = performance.now();
-      let body = job.body;
-      if (body.byteOffset !== 0 || body.byteLength !== body.buffer.byteLength || !(body.buffer instanceof ArrayBuffer)) body = body.slice();
-      job.body = EMPTY;
-      const msg: ToWorker = { type: 'job', id: job.id, route: job.route, body };
-      slot.worker!.postMessage(msg, [body.buffer as ArrayBuffer]);
+      if (slot.jobs.length === 0) job.started = performance.now();
+      slot.jobs.push(job);
+      const msg: ToWorker = { type: 'job', id: job.id, route: job.route, body: job.body };
+      slot.worker!.postMessage(msg); // a copy: the body stays here until the job ends
     }
     this.notifyIdle();
+  }
+
+  /** Takes a job out of a worker's inbox (not yet started there): the worker will skip it. */
+  private dropFromInbox(slot: Slot, job: Job, why: Error): void {
+    const msg: ToWorker = { type: 'cancel', id: job.id };
+    slot.worker?.postMessage(msg);
+    this.finish(job, why);
+  }
+
+  /**
+   * A worker is gone: its running job fails with `why`; jobs waiting in its inbox (never
+   * started) go back to the front of the queue.
+   */
+  private orphan(slot: Slot, why: Error): void {
+    const [head, ...waiting] = slot.jobs;
+    slot.jobs = [];
+    if (head) this.finish(head, why);
+    const back = waiting.filter((j) => !j.done);
+    for (const j of back) j.started = 0;
+    this.queue.unshift(...back);
+  }
+
+  /** Replaces workers whose running job passed its deadline more than stuckGraceMs ago. */
+  private checkStuck(): void {
+    const now = performance.now();
+    for (const slot of this.slots) {
+      const head = slot.jobs[0];
+      if (!head || !head.done || head.expiredAt === undefined || !slot.worker) continue;
+      if (now - Math.max(head.expiredAt, head.started) < this.opts.stuckGraceMs) continue;
+      this.opts.log(`worker ${slot.index} is still busy ${this.opts.stuckGraceMs} ms after a deadline; replacing it`);
+      this.opts.onRestart?.('stuck');
+      const w = slot.worker;
+      slot.worker = null;
+      slot.ready = false;
+      slot.reloadAck?.('worker replaced');
+      slot.reloadAck = undefined;
+      this.orphan(slot, new WorkerLostError('the worker was replaced'));
+      void w.terminate();
+      this.spawn(slot);
+    }
+    this.dispatch();
   }
 
   private expire(job: Job): void {
@@ -314,24 +375,16 @@ export class WorkerPool {
       this.finish(job, new DeadlineError('queued'));
       return;
     }
-    const slot = this.slots.find((s) => s.job === job);
-    this.finish(job, new DeadlineError('running'));
-    if (!slot) return;
-    clearTimeout(slot.stuckTimer);
-    slot.stuckTimer = setTimeout(() => {
-      if (slot.job !== job || !slot.worker) return;
-      this.opts.log(`worker ${slot.index} is still busy ${this.opts.stuckGraceMs} ms after a deadline; replacing it`);
-      this.opts.onRestart?.('stuck');
-      const w = slot.worker;
-      slot.worker = null;
-      slot.job = null;
-      slot.ready = false;
-      slot.reloadAck?.('worker replaced');
-      slot.reloadAck = undefined;
-      void w.terminate();
-      this.spawn(slot);
-    }, this.opts.stuckGraceMs);
-    slot.stuckTimer.unref();
+    for (const slot of this.slots) {
+      const i = slot.jobs.indexOf(job);
+      if (i > 0) return this.dropFromInbox(slot, job, new DeadlineError('queued'));
+      if (i === 0) {
+        job.expiredAt = performance.now();
+        this.finish(job, new DeadlineError('running'));
+        return;
+      }
+    }
+    this.finish(job, new DeadlineError('queued'));
   }
 
   private finish(job: Job, outcome: JobResult | Error): void {
@@ -345,7 +398,7 @@ export class WorkerPool {
   }
 
   private isIdle(): boolean {
-    return this.queue.every((j) => j.done) && this.slots.every((s) => !s.job || s.job.done);
+    return this.queue.every((j) => j.done) && this.slots.every((s) => s.jobs.every((j) => j.done));
   }
 
   private notifyIdle(): void {
