@@ -1,6 +1,6 @@
 /**
  * SVG benchmark: renders per second at 256×256 (PNG out) over the SVG corpus (resvg's test suite
- * in ../shared/corpora/svg, 1,721 files, or a folder given as the first argument), glimpse's
+ * in ../shared/corpora/svg, 1,721 files, or a folder given as the first argument): glimpse's
  * render pool on all cores (sanitise + validity gate + resvg + PNG encode, one process per core)
  * beside Debian's cairosvg (the reference renderer of the SVG-RL papers, called there one file
  * after another in one Python process) on the same files in the same run. `--cairo-procs N`
@@ -9,18 +9,24 @@
  *   apt-get install -y python3-cairosvg      (installs into /usr/bin/python3)
  *   npm run bench -- svg [corpus-dir] [--cairo-procs N]     (about 1–2 minutes)
  *
- * Failures count as processed files for both (an invalid SVG still costs a parse); per-file
- * timeout 10 s for both. Ends with `RESULT svg_vs_cairosvg <ratio>` (glimpse renders/s over
- * cairosvg renders/s).
+ * Both renderers stay warm for the whole run and take the corpus in 8 interleaved chunks
+ * (glimpse, cairosvg, glimpse, …), so a machine whose load changes during the run slows both
+ * alike. Failures count as processed files for both (an invalid SVG still costs a parse);
+ * per-file timeout 10 s for both. Also printed: CPU milliseconds per file of each renderer on one
+ * thread over a sample (insensitive to other load). Ends with `RESULT svg_vs_cairosvg <ratio>`
+ * (glimpse renders/s over cairosvg renders/s, wall clock).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SvgRenderPool } from '../modalities/svg/pool.js';
+import { rasterizeSvg } from '../modalities/svg/raster.js';
 
 const SIZE = 256;
+const CHUNKS = 8;
 const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const procsAt = args.indexOf('--cairo-procs');
@@ -40,38 +46,23 @@ if (!existsSync(corpus)) {
   process.stderr.write(`svg bench: corpus folder not found: ${corpus}\n`);
   process.exit(1);
 }
+if (spawnSync(PY, ['-c', 'import cairosvg'], { encoding: 'utf8' }).status !== 0) {
+  process.stderr.write(`svg bench: cairosvg is not installed for ${PY} (apt-get install -y python3-cairosvg)\n`);
+  process.exit(1);
+}
 const files = walk(corpus).sort();
 const texts = files.map((f) => readFileSync(f, 'utf8'));
 const cores = availableParallelism();
-console.log(`corpus: ${files.length} SVGs from ${corpus}; ${cores} cores; ${SIZE}x${SIZE} PNG`);
+console.log(`corpus: ${files.length} SVGs from ${corpus}; ${cores} cores; ${SIZE}x${SIZE} PNG; ${CHUNKS} interleaved chunks`);
 
-// --- glimpse: the render pool on all cores ---------------------------------------------------
-const pool = new SvgRenderPool({ size: cores, timeoutMs: 10_000 });
-// warm-up: start the processes (a trainer keeps its pool for the whole run)
-await Promise.all(Array.from({ length: cores * 4 }, (_, i) => pool.render(texts[i % texts.length]!, { width: SIZE, height: SIZE, png: true }).catch(() => undefined)));
-const g0 = performance.now();
-const outcomes = await Promise.all(
-  texts.map((t, i) =>
-    pool.render(t, { width: SIZE, height: SIZE, png: true, rgb: false, name: files[i] }).then(
-      () => 'ok',
-      (e: { code?: string }) => e.code ?? 'error',
-    ),
-  ),
-);
-const gSec = (performance.now() - g0) / 1000;
-await pool.close();
-const gCodes: Record<string, number> = {};
-for (const o of outcomes) gCodes[o] = (gCodes[o] ?? 0) + 1;
-const gRate = files.length / gSec;
-console.log(`glimpse  : ${gSec.toFixed(2)} s, ${gRate.toFixed(1)} files/s  ${JSON.stringify(gCodes)}`);
-
-// --- cairosvg: the same files, as many processes as cores --------------------------------------
+// --- cairosvg: a warm Python server that renders the files of each request -------------------
 const py = String.raw`
 import json, sys, time, signal
 from multiprocessing import Pool
 import cairosvg
 
-SIZE = int(sys.argv[2])
+SIZE = int(sys.argv[1])
+PROCS = int(sys.argv[2])
 
 class Timeout(Exception):
     pass
@@ -88,45 +79,96 @@ def render(path):
         return 'ok'
     except Timeout:
         return 'timeout'
-    except BaseException as e:
+    except BaseException:
         return 'error'
     finally:
         signal.alarm(0)
 
+def cpu_ms(paths):
+    c0 = time.process_time()
+    for p in paths:
+        render(p)
+    return (time.process_time() - c0) * 1000 / max(1, len(paths))
+
 if __name__ == '__main__':
-    files = json.load(open(sys.argv[1]))
-    procs = int(sys.argv[3])
-    with Pool(procs) as pool:
-        pool.map(render, files[: procs * 4])  # warm-up, as for glimpse
+    pool = Pool(PROCS) if PROCS > 1 else None
+    for line in sys.stdin:
+        req = json.loads(line)
+        if 'cpu' in req:
+            print(json.dumps({'cpu_ms': cpu_ms(req['cpu'])}), flush=True)
+            continue
         t0 = time.perf_counter()
-        out = pool.map(render, files, chunksize=8)
-        sec = time.perf_counter() - t0
-    codes = {}
-    for o in out:
-        codes[o] = codes.get(o, 0) + 1
-    print(json.dumps({'seconds': sec, 'codes': codes}))
+        out = pool.map(render, req['files'], chunksize=4) if pool else [render(f) for f in req['files']]
+        codes = {}
+        for o in out:
+            codes[o] = codes.get(o, 0) + 1
+        print(json.dumps({'seconds': time.perf_counter() - t0, 'codes': codes}), flush=True)
 `;
-const check = spawnSync(PY, ['-c', 'import cairosvg'], { encoding: 'utf8' });
-if (check.status !== 0) {
-  process.stderr.write(`svg bench: cairosvg is not installed for ${PY} (apt-get install -y python3-cairosvg)\n`);
-  process.exit(1);
-}
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-svg-bench-'));
-const list = join(dir, 'files.json');
 const script = join(dir, 'cairo_bench.py');
-writeFileSync(list, JSON.stringify(files));
 writeFileSync(script, py);
-const r = spawnSync(PY, [script, list, String(SIZE), String(cairoProcs)], { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 30 * 60_000 });
-rmSync(dir, { recursive: true, force: true });
-const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-let cairo: { seconds: number; codes: Record<string, number> };
-try {
-  cairo = JSON.parse(last) as typeof cairo;
-} catch {
-  process.stderr.write(`svg bench: cairosvg run failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}\n`);
-  process.exit(1);
+const cairo = spawn(PY, [script, String(SIZE), String(cairoProcs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const replies = createInterface({ input: cairo.stdout! })[Symbol.asyncIterator]();
+async function ask<T>(req: unknown): Promise<T> {
+  cairo.stdin!.write(`${JSON.stringify(req)}\n`);
+  const r = await replies.next();
+  if (r.done) throw new Error('cairosvg server ended early');
+  return JSON.parse(r.value) as T;
 }
-const cRate = files.length / cairo.seconds;
-console.log(`cairosvg : ${cairo.seconds.toFixed(2)} s, ${cRate.toFixed(1)} files/s  ${JSON.stringify(cairo.codes)}  (${cairoProcs} process${cairoProcs > 1 ? 'es' : ''})`);
-console.log(`ratio    : ${(gRate / cRate).toFixed(2)}x (target >= 3x; glimpse on ${cores} cores, cairosvg in ${cairoProcs} process${cairoProcs > 1 ? 'es' : ''})`);
+
+// --- glimpse: the render pool on all cores ---------------------------------------------------
+const pool = new SvgRenderPool({ size: cores, timeoutMs: 10_000 });
+
+// warm-up of both (a trainer keeps its renderer for the whole run)
+const warm = files.slice(0, cores * 8);
+await Promise.all(warm.map((_, i) => pool.render(texts[i]!, { width: SIZE, height: SIZE, png: true }).catch(() => undefined)));
+await ask({ files: warm });
+
+let gSec = 0;
+let cSec = 0;
+const gCodes: Record<string, number> = {};
+const cCodes: Record<string, number> = {};
+for (let k = 0; k < CHUNKS; k++) {
+  const lo = Math.floor((k * files.length) / CHUNKS);
+  const hi = Math.floor(((k + 1) * files.length) / CHUNKS);
+  const t0 = performance.now();
+  const outcomes = await Promise.all(
+    texts.slice(lo, hi).map((t, i) =>
+      pool.render(t, { width: SIZE, height: SIZE, png: true, rgb: false, name: files[lo + i] }).then(
+        () => 'ok',
+        (e: { code?: string }) => e.code ?? 'error',
+      ),
+    ),
+  );
+  gSec += (performance.now() - t0) / 1000;
+  for (const o of outcomes) gCodes[o] = (gCodes[o] ?? 0) + 1;
+  const c = await ask<{ seconds: number; codes: Record<string, number> }>({ files: files.slice(lo, hi) });
+  cSec += c.seconds;
+  for (const [code, n] of Object.entries(c.codes)) cCodes[code] = (cCodes[code] ?? 0) + n;
+}
+await pool.close();
+
+// CPU time per file on one thread, over every 8th file (not the two pathological ones)
+const sample = files.map((f, i) => [f, texts[i]!] as const).filter(([f], i) => i % 8 === 0 && !/huge-(region|radius)/.test(f));
+const c0 = process.cpuUsage();
+for (const [, t] of sample) {
+  try {
+    rasterizeSvg(t, { width: SIZE, height: SIZE, png: true });
+  } catch {
+    /* counted like cairosvg's failures */
+  }
+}
+const cu = process.cpuUsage(c0);
+const gCpuMs = (cu.user + cu.system) / 1000 / sample.length;
+const cCpuMs = (await ask<{ cpu_ms: number }>({ cpu: sample.map(([f]) => f) })).cpu_ms;
+cairo.stdin!.end();
+rmSync(dir, { recursive: true, force: true });
+
+const gRate = files.length / gSec;
+const cRate = files.length / cSec;
+const procs = `${cairoProcs} process${cairoProcs > 1 ? 'es' : ''}`;
+console.log(`glimpse  : ${gSec.toFixed(2)} s, ${gRate.toFixed(1)} files/s  ${JSON.stringify(gCodes)}  (pool of ${cores})`);
+console.log(`cairosvg : ${cSec.toFixed(2)} s, ${cRate.toFixed(1)} files/s  ${JSON.stringify(cCodes)}  (${procs})`);
+console.log(`cpu/file : glimpse ${gCpuMs.toFixed(2)} ms, cairosvg ${cCpuMs.toFixed(2)} ms on one thread (${sample.length} files; ratio ${(cCpuMs / gCpuMs).toFixed(2)}x)`);
+console.log(`ratio    : ${(gRate / cRate).toFixed(2)}x (target >= 3x; glimpse on ${cores} cores, cairosvg in ${procs})`);
 console.log(`RESULT svg_vs_cairosvg ${(gRate / cRate).toFixed(2)}`);
