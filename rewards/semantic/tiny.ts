@@ -29,7 +29,7 @@ export const TINY_COLOURS: Record<string, [number, number, number]> = {
 };
 
 /** Builds the tiny text graph: input_ids/attention_mask int64 [batch, seq] → text_embeds [batch, 3]. */
-function textGraph(vocab: string[]): Uint8Array {
+function textGraph(vocab: string[], output: string): Uint8Array {
   const g = new GraphBuilder({ opset: 18 });
   const ids = g.input('input_ids', 'int64', ['batch', 'seq']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'seq']);
@@ -44,31 +44,38 @@ function textGraph(vocab: string[]): Uint8Array {
   const count = g.max(g.reduceSum(m, [1], false), 1); // [B, 1]
   const pooled = g.div(summed, count);
   const proj = g.initializer('proj', new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), [3, 3]);
-  g.output('text_embeds', g.matmul(pooled, proj));
+  g.output(output, g.matmul(pooled, proj));
   return g.toBytes();
 }
 
 /** Builds the tiny vision graph: pixel_values float32 [batch, 3, H, W] → image_embeds [batch, 3]. */
-function visionGraph(): Uint8Array {
+function visionGraph(outputs: string[]): Uint8Array {
   const g = new GraphBuilder({ opset: 18 });
   const px = g.input('pixel_values', 'float32', ['batch', 3, 'height', 'width']);
   const pooled = g.reduceMean(px, [2, 3], false); // [B, 3]
   const proj = g.initializer('proj', new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), [3, 3]);
-  g.output('image_embeds', g.matmul(pooled, proj));
+  const embeds = g.matmul(pooled, proj);
+  for (const name of outputs) g.output(name, name === 'last_hidden_state' ? g.unsqueeze(embeds, [1]) : embeds); // [B, 1, 3]: the CLS token
   return g.toBytes();
 }
 
-/** Writes the tiny CLIP to `dir` (created); returns `dir`. Takes well under a second. */
-export function writeTinyClip(dir: string, opts: { imageSize?: number } = {}): string {
+/**
+ * Writes the tiny model to `dir` (created); returns `dir`. Takes well under a second.
+ * `kind`: `clip` (default; outputs text_embeds / image_embeds), `siglip` (same files, outputs
+ * pooler_output) or `dinov2` (vision only: onnx/model.onnx, outputs last_hidden_state [B, 1, 3]
+ * and pooler_output).
+ */
+export function writeTinyClip(dir: string, opts: { imageSize?: number; kind?: 'clip' | 'siglip' | 'dinov2' } = {}): string {
   const size = opts.imageSize ?? 32;
+  const kind = opts.kind ?? 'clip';
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const extra = ['a', 'photo', 'depicts', 'of', 'the', 'circle', 'square', 'bicycle', 'car', 'dog', 'cat'];
   const vocab = ['[PAD]', '[UNK]', ...Object.keys(TINY_COLOURS), ...extra];
   const vocabMap = Object.fromEntries(vocab.map((w, i) => [w, i]));
   const files: Record<string, unknown> = {
     'config.json': {
-      model_type: 'clip',
-      architectures: ['CLIPModel'],
+      model_type: kind,
+      architectures: [kind === 'clip' ? 'CLIPModel' : kind === 'siglip' ? 'SiglipModel' : 'Dinov2Model'],
       projection_dim: 3,
       text_config: { model_type: 'clip_text_model', hidden_size: 3, vocab_size: vocab.length, max_position_embeddings: 77 },
       vision_config: { model_type: 'clip_vision_model', hidden_size: 3, image_size: size, patch_size: size },
@@ -111,8 +118,16 @@ export function writeTinyClip(dir: string, opts: { imageSize?: number } = {}): s
       do_lower_case: true,
     },
   };
+  if (kind === 'dinov2') {
+    delete files['tokenizer.json'];
+    delete files['tokenizer_config.json'];
+  }
   for (const [name, value] of Object.entries(files)) writeFileSync(join(dir, name), JSON.stringify(value, null, 1));
-  writeFileSync(join(dir, 'onnx', 'text_model.onnx'), textGraph(vocab));
-  writeFileSync(join(dir, 'onnx', 'vision_model.onnx'), visionGraph());
+  if (kind === 'dinov2') {
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), visionGraph(['last_hidden_state', 'pooler_output']));
+    return dir;
+  }
+  writeFileSync(join(dir, 'onnx', 'text_model.onnx'), textGraph(vocab, kind === 'clip' ? 'text_embeds' : 'pooler_output'));
+  writeFileSync(join(dir, 'onnx', 'vision_model.onnx'), visionGraph([kind === 'clip' ? 'image_embeds' : 'pooler_output']));
   return dir;
 }

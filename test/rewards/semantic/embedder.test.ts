@@ -121,4 +121,23 @@ describe('embedder (tiny CLIP loaded through transformers.js)', () => {
       if (saved.d !== undefined) process.env.GLIMPSE_DINO_MODEL = saved.d;
     }
   });
+
+  it('SigLIP and DINOv2 folders load through their transformers.js classes', async () => {
+    const siglip = await loadEmbedder(writeTinyClip(join(root, 'siglip'), { kind: 'siglip' }));
+    expect(siglip.kind).toBe('siglip');
+    const [t] = await siglip.embedTexts(['a yellow dog']);
+    const [v] = await siglip.embedImages([solid([255, 255, 0])]);
+    expect(cosine(t!, v!)).toBeGreaterThan(0.99);
+    const dino = await loadEmbedder(writeTinyClip(join(root, 'dino'), { kind: 'dinov2' }));
+    expect(dino.kind).toBe('dinov2');
+    expect(dino.hasText).toBe(false);
+    const [a, b, c] = await dino.embedImages([solid([0, 255, 255]), solid([0, 250, 250], 7, 9), solid([255, 0, 0])]);
+    expect(cosine(a!, b!)).toBeGreaterThan(0.99);
+    expect(cosine(a!, c!)).toBeLessThan(0);
+    await expect(dino.embedTexts(['x'])).rejects.toMatchObject({ code: 'unsupported' });
+    // a DINO folder cannot serve as the text–image model
+    const r = await resolveEmbedder('text_image', join(root, 'dino'), undefined);
+    expect(!r.ok && r.reason).toMatch(/needs clip or siglip/);
+    expect((await resolveEmbedder('image_image', join(root, 'dino'), undefined)).ok).toBe(true);
+  });
 });
