@@ -63,6 +63,8 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
   const runtime = { ...(cfg.threads ? { threads: cfg.threads } : {}), provider: cfg.device };
   try {
     const policy = latest ? await loadPolicyFolder(latest.dir, runtime) : await loadPolicy(cfg.model, { seed: cfg.seed, ...runtime });
+    // LoRA (docs/lora.md): train adapters only; checkpoints hold merged weights, so a resume adds fresh (B = 0) adapters to them
+    if (cfg.lora.enabled) policy.enableLora({ rank: cfg.lora.rank, alpha: cfg.lora.alpha, targets: cfg.lora.targets, trainVision: cfg.lora.train_vision, seed: cfg.seed });
     const cache = new PromptCache(policy);
     const isPreset = !existsSync(cfg.model) && modelPresetNames().includes(cfg.model);
     // 1. supervised warm start (a preset starts from random weights)

@@ -17,6 +17,7 @@ import { writeTokenizerFolder } from '../tokenizer/build.js';
 import { glimpseTinyConfig, modelPresetNames, readModelConfig, writeModelConfig, type QwenVLConfig } from './config.js';
 import { canonicalName, checkParams, initParams, type ParamMap } from './params.js';
 import { QwenVLPolicy, type PolicyRuntimeOptions } from './policy.js';
+import { saveAdapter } from './lora.js';
 
 /** Tokenizer files copied along with a model. */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'chat_template.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
@@ -83,11 +84,25 @@ export async function loadPolicyFolder(dir: string, o: PolicyRuntimeOptions = {}
   return policy;
 }
 
-/** Writes a policy as a Hugging Face-layout folder (each file atomically). */
-export async function savePolicy(policy: QwenVLPolicy, dir: string, metadata: Record<string, string> = {}): Promise<void> {
+export interface SavePolicyOptions {
+  /** With LoRA on: write only the adapter, in PEFT layout (`adapter_model.safetensors` + `adapter_config.json`), instead of the merged model. */
+  adapterOnly?: boolean;
+}
+
+/**
+ * Writes a policy as a Hugging Face-layout folder (each file atomically). With LoRA on, the
+ * weights are the base with the adapters merged in (a plain model any Qwen2-VL loader reads),
+ * or with `adapterOnly` the adapter alone (lora.ts `saveAdapter`).
+ */
+export async function savePolicy(policy: QwenVLPolicy, dir: string, metadata: Record<string, string> = {}, o: SavePolicyOptions = {}): Promise<void> {
+  if (o.adapterOnly) {
+    if (!policy.lora) throw new GlimpseError('bad_argument', `savePolicy: ${policy.name} has no LoRA adapter to save (enable LoRA, or save the whole model)`);
+    await saveAdapter(dir, policy.lora, policy.params, policy.name);
+    return;
+  }
   await writeModelConfig(join(dir, 'config.json'), policy.cfg);
   const set = new Map<string, Tensor>();
-  for (const [name, data] of policy.params) set.set(name, fromFloat32(data, [...policy.shapes.get(name)!], 'F32'));
+  for (const [name, data] of policy.mergedParams()) set.set(name, fromFloat32(data, [...policy.shapes.get(name)!], 'F32'));
   await writeCheckpoint(dir, set, { metadata: { format: 'pt', ...metadata } });
   if (policy.tokenizerDir) {
     for (const f of TOKENIZER_FILES) {

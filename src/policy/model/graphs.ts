@@ -19,6 +19,7 @@ import type { DType, Tensor } from '../graph/tensor.js';
 import type { QwenVLConfig } from './config.js';
 import { decoderStack, lmHead } from './decoder.js';
 import { paramSpecs } from './params.js';
+import { attachLora, loraNames, type LoraSpec } from './lora.js';
 import { visionTower, type ParamLookup } from './vision.js';
 
 /** What an objective sees: symbolic per-token tensors of the batch. */
@@ -40,9 +41,20 @@ export interface Objective {
   build(g: GraphBuilder, t: ObjectiveTensors): { loss: Tensor; metrics?: Record<string, Tensor> };
 }
 
-function paramInputs(g: GraphBuilder, cfg: QwenVLConfig, filter: (name: string, vision: boolean) => boolean, dtype: DType): ParamLookup {
+function paramInputs(g: GraphBuilder, cfg: QwenVLConfig, filter: (name: string, vision: boolean) => boolean, dtype: DType, lora?: LoraSpec): ParamLookup {
   const map = new Map<string, Tensor>();
   for (const s of paramSpecs(cfg)) if (filter(s.name, s.vision)) map.set(s.name, g.input(s.name, dtype, s.shape));
+  // LoRA: adapters of the weights in this graph are inputs too, attached to their weight (lora.ts)
+  for (const m of lora?.modules ?? []) {
+    const w = map.get(`${m.name}.weight`);
+    if (!w) continue;
+    const n = loraNames(m.name);
+    const a = g.input(n.a, dtype, [lora!.rank, m.in]);
+    const b = g.input(n.b, dtype, [m.out, lora!.rank]);
+    map.set(n.a, a);
+    map.set(n.b, b);
+    attachLora(w, { a, b, scale: lora!.scale });
+  }
   return (name) => {
     const t = map.get(name);
     if (!t) throw new Error(`graph: parameter ${name} is not an input of this graph`);
@@ -52,13 +64,15 @@ function paramInputs(g: GraphBuilder, cfg: QwenVLConfig, filter: (name: string, 
 
 export interface GraphBuildOptions {
   dtype?: DType;
+  /** LoRA adapters as extra inputs (`<module>.lora_A.weight`, `<module>.lora_B.weight`). */
+  lora?: LoraSpec;
 }
 
 /** The vision graph: merged image features. */
 export function buildVisionGraph(cfg: QwenVLConfig, o: GraphBuildOptions = {}): GraphBuilder {
   const dt = o.dtype ?? 'float32';
   const g = new GraphBuilder({ name: 'glimpse_vision' });
-  const P = paramInputs(g, cfg, (_n, vision) => vision, dt);
+  const P = paramInputs(g, cfg, (_n, vision) => vision, dt, o.lora);
   const v = cfg.vision;
   const K = v.inChannels * v.temporalPatchSize * v.patchSize * v.patchSize;
   const hd = v.embedDim / v.numHeads;
@@ -76,7 +90,7 @@ export function buildDecodeGraph(cfg: QwenVLConfig, o: GraphBuildOptions = {}): 
   const dt = o.dtype ?? 'float32';
   const t = cfg.text;
   const g = new GraphBuilder({ name: 'glimpse_decode' });
-  const P = paramInputs(g, cfg, (_n, vision) => !vision, dt);
+  const P = paramInputs(g, cfg, (_n, vision) => !vision, dt, o.lora);
   const hidden = g.input('inputs_embeds', dt, ['batch', 'seq', t.hiddenSize]);
   const cos = g.input('cos', dt, ['batch', 'seq', t.headDim]);
   const sin = g.input('sin', dt, ['batch', 'seq', t.headDim]);
@@ -108,7 +122,7 @@ export function buildTrainGraph(cfg: QwenVLConfig, o: TrainGraphOptions): GraphB
   const dt = o.dtype ?? 'float32';
   const t = cfg.text;
   const g = new GraphBuilder({ name: 'glimpse_train' });
-  const P = paramInputs(g, cfg, (_n, vision) => o.images || !vision, dt);
+  const P = paramInputs(g, cfg, (_n, vision) => o.images || !vision, dt, o.lora);
   const ids = g.input('input_ids', 'int64', ['batch', 'seq']);
   const targets = g.input('targets', 'int64', ['batch', 'seq']);
   const lossMask = g.input('loss_mask', dt, ['batch', 'seq']);
@@ -143,6 +157,11 @@ export function buildTrainGraph(cfg: QwenVLConfig, o: TrainGraphOptions): GraphB
   g.output('entropy', entropy);
   for (const [k, v] of Object.entries(metrics)) g.output(`metric.${k}`, v);
   const names = paramSpecs(cfg).filter((s) => o.trainable.has(s.name) && (o.images || !s.vision)).map((s) => s.name);
+  for (const m of o.lora?.modules ?? []) {
+    if (!o.images && m.vision) continue;
+    const n = loraNames(m.name);
+    for (const k of [n.a, n.b]) if (o.trainable.has(k)) names.push(k);
+  }
   if (names.length) {
     const grads = grad(g, loss, names.map((n) => P(n)));
     grads.forEach((d, i) => g.output(`grad.${names[i]}`, d));

@@ -5,6 +5,7 @@
  */
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Dim, Tensor } from '../graph/tensor.js';
+import { loraDelta, loraOf } from './lora.js';
 
 /**
  * `x · Wᵀ + b` with a Hugging Face weight `W: [out, in]`, on `x: [...lead, in]`: flattened to 2-D
@@ -15,7 +16,9 @@ export function linear(g: GraphBuilder, x: Tensor, w: Tensor, b: Tensor | undefi
   const inDim = w.shape[1]!;
   const outDim = w.shape[0]!;
   const x2 = x.rank === 2 ? x : g.reshape(x, [-1, inDim]);
-  const y = g.gemm(x2, w, b ? { transB: true, c: b } : { transB: true });
+  let y = g.gemm(x2, w, b ? { transB: true, c: b } : { transB: true });
+  const adapter = loraOf(w); // LoRA (lora.ts): + (α/r)·(x·Aᵀ)·Bᵀ
+  if (adapter) y = g.add(y, loraDelta(g, x2, adapter));
   return lead.length === 1 ? y : g.reshape(y, [...lead, outDim]);
 }
 

@@ -23,6 +23,7 @@ import type { QwenVLConfig } from './config.js';
 import { buildDecodeGraph, buildTrainGraph, buildVisionGraph, type Objective } from './graphs.js';
 import { imageTokenCount, paramFeeds, trainFeeds, visionFeeds, type Feeds, type ImagePatches, type TrainSequence } from './feeds.js';
 import { paramSpecs, type ParamMap } from './params.js';
+import { initLora, loraShapes, mergeLoraParams, readAdapter, resolveLora, type LoraOptions, type LoraSpec } from './lora.js';
 import { getRopeIndex, ropeOptionsFromConfig } from './rope-index.js';
 import { decoderMask, mropeTables } from './rope.js';
 
@@ -83,6 +84,8 @@ export class QwenVLPolicy {
   private decodeSession?: Promise<ort.InferenceSession>;
   private readonly trainSessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly stopIds: Set<number>;
+  private loraSpec?: LoraSpec;
+  private trainableBeforeLora?: Set<string>;
 
   constructor(name: string, cfg: QwenVLConfig, params: ParamMap, tokenizer: HfTokenizer, processor: VisionProcessorConfig | undefined, runtime: PolicyRuntimeOptions = {}) {
     this.name = name;
@@ -107,8 +110,9 @@ export class QwenVLPolicy {
 
   private session(which: 'vision' | 'decode'): Promise<ort.InferenceSession> {
     const opts = { provider: this.runtime.provider, ...(this.runtime.threads ? { intraOpThreads: this.runtime.threads } : {}) };
-    if (which === 'vision') return (this.visionSession ??= createSession(buildVisionGraph(this.cfg), opts));
-    return (this.decodeSession ??= createSession(buildDecodeGraph(this.cfg), opts));
+    const go = this.loraSpec ? { lora: this.loraSpec } : {};
+    if (which === 'vision') return (this.visionSession ??= createSession(buildVisionGraph(this.cfg, go), opts));
+    return (this.decodeSession ??= createSession(buildDecodeGraph(this.cfg, go), opts));
   }
 
   private encode(text: string): number[] {
@@ -285,11 +289,12 @@ export class QwenVLPolicy {
 
   private trainSession(objective: Objective, images: boolean): Promise<ort.InferenceSession> {
     const names = [...this.trainable].sort();
-    const key = `${objective.key}|${images ? 'img' : 'txt'}|${names.length}:${names.join(',')}`;
+    const lora = this.loraSpec;
+    const key = `${objective.key}|${images ? 'img' : 'txt'}|${lora ? `lora${lora.rank}/${lora.modules.length}` : 'base'}|${names.length}:${names.join(',')}`;
     let s = this.trainSessions.get(key);
     if (!s) {
       const opts = { provider: this.runtime.provider, ...(this.runtime.threads ? { intraOpThreads: this.runtime.threads } : {}) };
-      s = createSession(buildTrainGraph(this.cfg, { trainable: this.trainable, objective, images }), opts);
+      s = createSession(buildTrainGraph(this.cfg, { trainable: this.trainable, objective, images, ...(lora ? { lora } : {}) }), opts);
       this.trainSessions.set(key, s);
     }
     return s;
@@ -348,9 +353,76 @@ export class QwenVLPolicy {
     return { loss: (r.loss!.data as Float32Array)[0]!, metrics, logp, entropy, tokens };
   }
 
-  /** A copy with its own parameter arrays and nothing trainable (a reference policy for KL). */
+  /** The LoRA setup when adapters are enabled ({@link enableLora}), else undefined. */
+  get lora(): LoraSpec | undefined {
+    return this.loraSpec;
+  }
+
+  /**
+   * Adds LoRA adapters (lora.ts) to the modules matching `o.targets` (default: the decoder's
+   * q/k/v/o/gate/up/down projections; the vision tower only with `trainVision`). Afterwards only
+   * the adapters are trainable, and every graph (sampling included) computes the adapted model.
+   * B starts at zero, so the adapted policy starts equal to the base.
+   */
+  enableLora(o: LoraOptions = {}): LoraSpec {
+    const spec = resolveLora(this.cfg, o);
+    this.installLora(spec, initLora(spec, o.seed ?? 0));
+    return spec;
+  }
+
+  /** Loads a PEFT LoRA adapter folder (`adapter_config.json` + `adapter_model.safetensors`) onto this policy, as {@link enableLora} with those adapters. */
+  loadAdapter(dir: string): LoraSpec {
+    const { spec, params } = readAdapter(this.cfg, dir);
+    this.installLora(spec, params);
+    return spec;
+  }
+
+  private installLora(spec: LoraSpec, adapters: ParamMap): void {
+    if (this.loraSpec) throw new GlimpseError('bad_argument', `${this.name}: LoRA is already enabled (merge it with mergeLora() first)`);
+    for (const [k, v] of adapters) this.params.set(k, v);
+    for (const [k, v] of loraShapes(spec)) this.shapes.set(k, v);
+    this.loraSpec = spec;
+    this.trainableBeforeLora = this.trainable;
+    this.trainable = new Set(loraShapes(spec).keys());
+    this.grads.clear();
+    void this.release(); // graphs are rebuilt with the adapter inputs
+  }
+
+  /** The adapter tensors (live arrays) by PEFT name; empty when LoRA is off. */
+  adapterParams(): ParamMap {
+    const out: ParamMap = new Map();
+    for (const k of this.loraSpec ? loraShapes(this.loraSpec).keys() : []) out.set(k, this.params.get(k)!);
+    return out;
+  }
+
+  /** The base parameters with the adapters folded in (new arrays only for adapted weights); the parameters themselves when LoRA is off. */
+  mergedParams(): ParamMap {
+    return this.loraSpec ? mergeLoraParams(this.params, this.loraSpec) : this.params;
+  }
+
+  /**
+   * Folds the adapters into the base weights (`W ← W + (α/r)·B·A`) and removes them: the policy
+   * becomes a plain model computing the same function, trainable as before LoRA was enabled.
+   */
+  mergeLora(): void {
+    const spec = this.loraSpec;
+    if (!spec) return;
+    const merged = mergeLoraParams(this.params, spec);
+    for (const k of loraShapes(spec).keys()) {
+      this.params.delete(k);
+      this.shapes.delete(k);
+      this.grads.delete(k);
+    }
+    for (const m of spec.modules) this.params.set(`${m.name}.weight`, merged.get(`${m.name}.weight`)!);
+    this.loraSpec = undefined;
+    this.trainable = this.trainableBeforeLora ?? new Set(paramSpecs(this.cfg).map((s) => s.name));
+    this.trainableBeforeLora = undefined;
+    void this.release();
+  }
+
+  /** A copy with its own parameter arrays and nothing trainable (a reference policy for KL); adapters are merged into it. */
   frozenCopy(): QwenVLPolicy {
-    const params: ParamMap = new Map([...this.params].map(([k, v]) => [k, Float32Array.from(v)]));
+    const params: ParamMap = new Map([...this.mergedParams()].map(([k, v]) => [k, Float32Array.from(v)]));
     const copy = new QwenVLPolicy(`${this.name} (reference)`, this.cfg, params, this.tokenizer, this.processor, this.runtime);
     copy.trainable = new Set();
     return copy;
