@@ -21,7 +21,11 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GlimpseError, describeError } from '../../src/util/errors.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
+import { assertRgbImage } from '../../modalities/image/load.js';
 import type { RgbImage } from '../../modalities/types.js';
+
+/** Texts are cut to this many characters before tokenising (CLIP/SigLIP read 64–77 tokens). */
+export const MAX_TEXT_CHARS = 4096;
 
 export type EmbedderKind = 'clip' | 'siglip' | 'dinov2';
 
@@ -279,7 +283,7 @@ class TransformersEmbedder implements Embedder {
     const { tokenizer, text } = this.parts;
     if (!tokenizer || !text) return Promise.reject(new GlimpseError('unsupported', `${this.dir}: a ${this.kind} model has no text encoder`));
     return this.embed(
-      texts.map((t) => (typeof t === 'string' ? t : String(t))),
+      texts.map((t) => (typeof t === 'string' ? t : String(t)).slice(0, MAX_TEXT_CHARS)),
       (t) => this.key('t', (h) => h.update(t)),
       async (batch) => {
         const inputs =
@@ -293,6 +297,11 @@ class TransformersEmbedder implements Embedder {
   }
 
   embedImages(images: readonly RgbImage[]): Promise<Float32Array[]> {
+    try {
+      images.forEach((img, i) => assertRgbImage(img, `embedImages: image ${i}`));
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.embed(
       images,
       (img) => this.key('i', (h) => h.update(`${img.width}x${img.height}\0`).update(img.data)),

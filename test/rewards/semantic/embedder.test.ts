@@ -140,4 +140,16 @@ describe('embedder (tiny CLIP loaded through transformers.js)', () => {
     expect(!r.ok && r.reason).toMatch(/needs clip or siglip/);
     expect((await resolveEmbedder('image_image', join(root, 'dino'), undefined)).ok).toBe(true);
   });
+
+  it('bad inputs: malformed images are GlimpseErrors, huge and odd texts embed', async () => {
+    const e = await loadEmbedder(dir);
+    await expect(e.embedImages([{ width: 0, height: 5, data: new Uint8Array(0) }])).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(e.embedImages([{ width: 2, height: 2, data: new Uint8Array(5) }])).rejects.toMatchObject({ code: 'bad_input' });
+    const out = await e.embedTexts(['red '.repeat(1 << 18), '', '\u0000🙂框', NaN as unknown as string]);
+    expect(out).toHaveLength(4);
+    expect(out.every((v) => v.every(Number.isFinite))).toBe(true);
+    expect(cosine(out[0]!, (await e.embedTexts(['red']))[0]!)).toBeCloseTo(1, 5);
+    const [tall] = await e.embedImages([solid([255, 0, 0], 1, 500)]);
+    expect(tall!.every(Number.isFinite)).toBe(true);
+  });
 });
