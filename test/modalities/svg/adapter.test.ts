@@ -37,7 +37,7 @@ runAdapterConformance('svg', {
       { name: 'unicode junk', media: { kind: 'svg', data: '🎉'.repeat(1000) }, codes: ['not_svg'] },
       { name: 'absurd render size', media: { kind: 'svg', data: SVG }, codes: ['too_large'], options: { size: [100000, 100000] } },
       { name: 'bad option', media: { kind: 'svg', data: SVG }, codes: ['bad_config'], options: { size: [0, 10] } },
-      { name: 'slow render', media: { kind: 'svg', path: slowFile }, codes: ['timeout'], options: { timeoutMs: 200 } },
+      { name: 'slow render', media: { kind: 'svg', path: slowFile }, codes: ['timeout'], options: { timeoutMs: 200, size: [512, 512] } },
     ];
   },
 });
