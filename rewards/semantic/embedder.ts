@@ -129,6 +129,12 @@ function normalise(v: Float32Array): Float32Array {
   return v;
 }
 
+function unitOrZero(v: Float32Array): boolean {
+  let s = 0;
+  for (const x of v) s += x * x;
+  return Number.isFinite(s) && (s === 0 || Math.abs(Math.sqrt(s) - 1) < 1e-3);
+}
+
 /** A small LRU over a Map (insertion order = recency). */
 class Lru<V> {
   private readonly m = new Map<string, V>();
@@ -232,8 +238,9 @@ class TransformersEmbedder implements Embedder {
       const p = join(this.opts.cacheDir, `${key}.f32`);
       if (existsSync(p)) {
         const buf = readFileSync(p);
-        if (buf.byteLength % 4 === 0 && buf.byteLength > 0) {
-          const v = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+        const v = buf.byteLength % 4 === 0 && buf.byteLength > 0 ? new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) : undefined;
+        // a truncated or foreign file is a miss: entries are unit vectors (or 0) of the model's size
+        if (v && (this.dim === 0 || v.length === this.dim) && unitOrZero(v)) {
           this.lru.set(key, v);
           this.counts.diskHits++;
           return v;

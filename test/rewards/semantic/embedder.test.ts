@@ -60,6 +60,13 @@ describe('embedder (tiny CLIP loaded through transformers.js)', () => {
     const [v] = await fresh.embedImages([solid([0, 255, 0])]);
     expect(fresh.stats().diskHits).toBe(1);
     expect(v![1]!).toBeGreaterThan(0.5);
+    // a truncated cache file is a miss, recomputed and rewritten
+    const [file] = readdirSync(cacheDir).filter((f) => f.endsWith('.f32'));
+    writeFileSync(join(cacheDir, file!), new Uint8Array(new Float32Array([0.5, 0.5]).buffer));
+    const again = await loadEmbedder(dir, { cacheDir, cacheSize: 0, batchSize: 3 });
+    const [w] = await again.embedImages([solid([0, 255, 0])]);
+    expect(again.stats()).toMatchObject({ diskHits: 0, misses: 1 });
+    expect([...w!]).toEqual([...v!]);
   });
 
   it('bounds concurrency without losing results', async () => {
