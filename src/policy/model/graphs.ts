@@ -12,6 +12,9 @@
  *            -> logp [batch, seq] (log-probability of each target at the given temperature),
  *               entropy [batch, seq], loss and metrics of the caller's objective,
  *               grad.<param> for every trainable parameter.
+ *
+ * With `lora` (lora.ts) each graph also takes the adapters of its adapted weights as inputs
+ * (`<module>.lora_A.weight [r, in]`, `<module>.lora_B.weight [out, r]`).
  */
 import { GraphBuilder } from '../graph/builder.js';
 import { grad } from '../graph/autodiff.js';

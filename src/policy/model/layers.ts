@@ -10,7 +10,8 @@ import { loraDelta, loraOf } from './lora.js';
 /**
  * `x · Wᵀ + b` with a Hugging Face weight `W: [out, in]`, on `x: [...lead, in]`: flattened to 2-D
  * and computed as one Gemm with `transB` (no transposed copy of the weight, forward or backward).
- * `lead` names the leading dims of the result (e.g. `['batch', 'seq']`).
+ * `lead` names the leading dims of the result (e.g. `['batch', 'seq']`). A weight with a LoRA
+ * adapter attached (lora.ts `attachLora`) adds `(α/r)·(x·Aᵀ)·Bᵀ`.
  */
 export function linear(g: GraphBuilder, x: Tensor, w: Tensor, b: Tensor | undefined, lead: readonly Dim[]): Tensor {
   const inDim = w.shape[1]!;

@@ -115,7 +115,7 @@ export function resolveLora(cfg: QwenVLConfig, o: LoraOptions = {}): LoraSpec {
     const visionOnly = bad.filter((t) => all.some((m) => m.vision && matchesTarget(t, m.name)));
     throw new GlimpseError('bad_argument',
       `LoRA target pattern${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} match${bad.length > 1 ? '' : 'es'} no module` +
-      (visionOnly.length ? ` (${visionOnly.map((t) => `'${t}'`).join(', ')} only match vision-tower modules, frozen unless train_vision is on)` : '') +
+      (visionOnly.length ? ` (${visionOnly.map((t) => `'${t}'`).join(', ')} only match${visionOnly.length > 1 ? '' : 'es'} vision-tower modules, frozen unless train_vision is on)` : '') +
       `; the decoder has: ${summarise(all.filter((m) => !m.vision))}; the vision tower has: ${summarise(all.filter((m) => m.vision))}` +
       ` (full names look like ${allowed[0]?.name ?? all[0]?.name})`,
       'a pattern matches a module named exactly so, ending in .<pattern>, or matching it whole as a regular expression');

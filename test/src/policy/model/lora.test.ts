@@ -16,6 +16,11 @@ import { AdamW } from '../../../../src/policy/optim/adamw.js';
 import type { RgbImage } from '../../../../modalities/types.js';
 import { Rng } from '../../../../src/util/rng.js';
 import { microConfig } from './micro.js';
+import { parseTrainConfig } from '../../../../src/config/train.js';
+import { runTraining } from '../../../../src/train/run.js';
+import { latestCheckpoint } from '../../../../src/train/checkpoint.js';
+import { Checkpoint } from '../../../../src/policy/weights/checkpoint.js';
+import { toFloat32 } from '../../../../src/policy/weights/dtype.js';
 
 const sumLogp: Objective = { key: 'sum', build: (g, t) => ({ loss: g.neg(g.reduceSum(g.mul(t.logp, t.mask), undefined, false)) }) };
 
@@ -73,7 +78,7 @@ describe('LoRA targets', () => {
 
   it('a pattern that matches nothing is a clear error listing the module names', () => {
     expect(() => resolveLora(cfg, { targets: ['q_proj', 'qproj'] })).toThrow(/'qproj' matches no module.*the decoder has: .*self_attn\.q_proj.*mlp\.down_proj.*vision tower has: .*attn\.qkv/);
-    expect(() => resolveLora(cfg, { targets: ['qkv'] })).toThrow(/only match vision-tower modules, frozen unless train_vision/);
+    expect(() => resolveLora(cfg, { targets: ['qkv'] })).toThrow(/only matches vision-tower modules, frozen unless train_vision/);
     expect(resolveLora(cfg, { targets: ['qkv'], trainVision: true }).modules).toHaveLength(cfg.vision.depth);
     expect(() => resolveLora(cfg, { targets: [] })).toThrow(/non-empty list/);
     expect(() => resolveLora(cfg, { targets: [''] })).toThrow(/non-empty list/);
@@ -287,4 +292,32 @@ describe('QwenVLPolicy with LoRA (glimpse-tiny)', () => {
     expect(() => readAdapter(cfg, dir)).toThrow(/adapter_model\.safetensors/);
     await p.release();
   });
+});
+
+describe('glimpse train with lora.enabled', () => {
+  it('trains adapters only (untargeted weights unchanged), checkpoints merged weights, and resumes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'glimpse-lora-run-'));
+    const cfg = (steps: number) => parseTrainConfig({
+      out, steps, seed: 1, train_size: 4, test_size: 2, eval_samples: 2, micro_batch: 4, checkpoint_every: 1, eval_every: 0, threads: 1,
+      sft: { steps: 1, batch_size: 2, warmup_steps: 0 }, rollout: { prompts_per_step: 1, group_size: 2, max_new_tokens: 4 },
+      lora: { enabled: true, rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] },
+    });
+    const r = await runTraining(cfg(1), { quiet: true, log: () => {} });
+    expect(r.interrupted).toBe(false);
+    const latest = latestCheckpoint(out)!;
+    const ck = Checkpoint.open(latest.dir);
+    const names = ck.names();
+    const start = await loadPolicy('glimpse-tiny', { seed: 1, threads: 1 });
+    try {
+      expect(names.some((n) => n.includes('lora_'))).toBe(false);
+      expect(sameArray(toFloat32(ck.read('model.layers.0.mlp.up_proj.weight')), start.params.get('model.layers.0.mlp.up_proj.weight')!)).toBe(true);
+      expect(sameArray(toFloat32(ck.read('model.layers.0.self_attn.q_proj.weight')), start.params.get('model.layers.0.self_attn.q_proj.weight')!)).toBe(false);
+    } finally {
+      ck.close();
+      await start.release();
+    }
+    const r2 = await runTraining(cfg(2), { resume: true, quiet: true, log: () => {} });
+    expect(r2.interrupted).toBe(false);
+    expect(latestCheckpoint(out)!.state).toMatchObject({ phase: 'grpo', step: 2 });
+  }, 300_000);
 });
