@@ -4,7 +4,8 @@
  * image–image terms weighted 1 each, no length term) and `sgp_length` (plus the length term
  * clamp(1 − len/6000, 0, 1), weight 1). Explicit weights override the variant's.
  *
- * The description is `answer.text`, else `answer.caption`, else the prompt; the reference image is
+ * The description is `answer.text`, else `answer.caption`, else `answer.label` (the synthetic svg
+ * task's "blue circle"), else the prompt; the reference image is
  * `answer.reference_image`, else the sample's input image. Range [0, 1]; never null.
  */
 import { z } from 'zod';
@@ -37,7 +38,7 @@ export type RenderCheckParams = z.infer<typeof RenderCheckParams>;
 
 /** The description the drawing is judged against. */
 export function svgDescription(sample: Sample | undefined): string | undefined {
-  const d = answerField(sample, 'text') ?? answerField(sample, 'caption');
+  const d = answerField(sample, 'text') ?? answerField(sample, 'caption') ?? answerField(sample, 'label');
   if (d) return d.slice(0, 2000);
   const p = (sample as { prompt?: unknown } | undefined)?.prompt;
   return typeof p === 'string' && p.trim().length > 0 ? p.slice(0, 2000) : undefined;

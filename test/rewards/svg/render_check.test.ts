@@ -133,4 +133,11 @@ describe('svg.render_check', () => {
     }
     expect(together.map((r) => r.gate.passed)).toEqual([true, false, true, false, true]);
   });
+
+  it('the description falls back to answer.label (the synthetic svg task), then the prompt', async () => {
+    const byLabel = await run(RED, { id: 'l', prompt: 'Draw the shape described.', media: [], answer: { label: 'red square' } });
+    expect(byLabel.d.terms.text_image!.value!).toBeGreaterThan(0.99);
+    const byPrompt = await run(RED, { id: 'p', prompt: 'Draw a blue square', media: [], answer: {} });
+    expect(byPrompt.d.terms.text_image!.value!).toBeLessThan(0.5);
+  });
 });
