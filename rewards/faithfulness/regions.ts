@@ -18,7 +18,6 @@
  */
 import { z } from 'zod';
 import type { BBox, Sample } from '../../data/schema.js';
-import { cropRegion } from '../../modalities/image/crop.js';
 import type { RgbImage } from '../../modalities/types.js';
 import { coordsParam, gtBoxList, resolveCoords, toOriginalBox } from '../geometry/common.js';
 import { parseBoxes } from '../parse/boxes.js';
@@ -88,6 +87,7 @@ function gtRegions(sample: Sample | undefined): BBox[] {
 }
 
 async function reliability(cited: CitedRegion[], image: RgbImage, p: RegionsParams, embedder: import('../semantic/embedder.js').Embedder): Promise<{ value: number; supported: boolean[]; cos: Array<number | null> }> {
+  const { cropRegion } = await import('../../modalities/image/crop.js'); // sharp, loaded on use
   const crops: Array<RgbImage | undefined> = [];
   for (const c of cited) {
     const b = cleanBox(c.bbox);

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Sample } from '../../data/schema.js';
-import { loadImage } from '../../modalities/image/load.js';
 import type { RgbImage } from '../../modalities/types.js';
 import { describeError } from '../../src/util/errors.js';
 import { extractTag } from '../parse/tags.js';
@@ -25,6 +24,12 @@ export function answerText(completion: unknown): string {
 export const modelParam = z.string().default('').describe('model folder (transformers.js layout); empty: the `clip`/`dino` service, else GLIMPSE_CLIP_MODEL / GLIMPSE_DINO_MODEL');
 
 type ImageSource = { key: string; load: () => Promise<RgbImage> };
+
+/** Loaded on use, so that importing the rewards does not load sharp. */
+async function loadImage(source: string | Uint8Array, opts: { name: string }): Promise<RgbImage> {
+  const { loadImage: load } = await import('../../modalities/image/load.js');
+  return load(source, opts);
+}
 
 function sourceOf(v: unknown, name: string): ImageSource | undefined {
   if (typeof v !== 'string' || v.length === 0) return undefined;

@@ -21,7 +21,6 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GlimpseError, describeError } from '../../src/util/errors.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
-import { assertRgbImage } from '../../modalities/image/load.js';
 import type { RgbImage } from '../../modalities/types.js';
 
 /** Texts are cut to this many characters before tokenising (CLIP/SigLIP read 64–77 tokens). */
@@ -127,6 +126,16 @@ function normalise(v: Float32Array): Float32Array {
   if (!(n > 0) || !Number.isFinite(n)) return new Float32Array(v.length);
   for (let i = 0; i < v.length; i++) v[i] = v[i]! / n;
   return v;
+}
+
+/** Same check as modalities/image/load.ts's assertRgbImage, without loading sharp. */
+function assertRgbImage(img: RgbImage, what: string): void {
+  if (!img || !Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0) {
+    throw new GlimpseError('bad_input', `${what}: width and height must be positive integers, got ${img?.width}x${img?.height}`);
+  }
+  if (!(img.data instanceof Uint8Array) || img.data.length !== img.width * img.height * 3) {
+    throw new GlimpseError('bad_input', `${what}: data must be ${img.width}*${img.height}*3 bytes, got ${img.data?.length}`);
+  }
 }
 
 function unitOrZero(v: Float32Array): boolean {
