@@ -81,12 +81,25 @@ export function loraEligibleModules(cfg: QwenVLConfig): LoraModule[] {
 
 /** Does a PEFT-style pattern match a module name (exact, `.suffix`, or whole-name regex)? */
 export function matchesTarget(pattern: string, module: string): boolean {
-  if (module === pattern || module.endsWith(`.${pattern}`)) return true;
+  return targetMatcher(pattern)(module);
+}
+
+/** {@link matchesTarget} with the pattern compiled once. */
+export function targetMatcher(pattern: string): (module: string) => boolean {
+  let re: RegExp | undefined;
   try {
-    return new RegExp(`^(?:${pattern})$`).test(module);
+    re = new RegExp(`^(?:${pattern})$`);
   } catch {
-    return false;
+    re = undefined;
   }
+  return (module) => {
+    if (module === pattern || module.endsWith(`.${pattern}`)) return true;
+    try {
+      return re?.test(module) ?? false; // V8 compiles lazily: a pathological pattern fails here
+    } catch {
+      return false;
+    }
+  };
 }
 
 function summarise(mods: readonly LoraModule[]): string {
@@ -106,13 +119,16 @@ export function resolveLora(cfg: QwenVLConfig, o: LoraOptions = {}): LoraSpec {
   if (!Number.isInteger(rank) || rank < 1 || rank > 4096) throw new GlimpseError('bad_argument', `LoRA rank must be an integer from 1 to 4096, got ${rank}`);
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new GlimpseError('bad_argument', `LoRA alpha must be a positive number, got ${alpha}`);
   if (targets.length === 0 || targets.some((t) => typeof t !== 'string' || t.length === 0)) {
-    throw new GlimpseError('bad_argument', `LoRA targets must be a non-empty list of module-name patterns, got ${JSON.stringify(targets)}`);
+    throw new GlimpseError('bad_argument', `LoRA targets must be a non-empty list of module-name patterns, got ${JSON.stringify(targets).slice(0, 200)}`);
   }
+  const long = targets.find((t) => t.length > 1000);
+  if (long !== undefined) throw new GlimpseError('bad_argument', `LoRA target pattern '${long.slice(0, 40)}…' is ${long.length} characters long (at most 1000)`);
   const all = loraEligibleModules(cfg);
   const allowed = all.filter((m) => trainVision || !m.vision);
-  const bad = targets.filter((t) => !allowed.some((m) => matchesTarget(t, m.name)));
+  const matchers = new Map(targets.map((t) => [t, targetMatcher(t)]));
+  const bad = targets.filter((t) => !allowed.some((m) => matchers.get(t)!(m.name)));
   if (bad.length) {
-    const visionOnly = bad.filter((t) => all.some((m) => m.vision && matchesTarget(t, m.name)));
+    const visionOnly = bad.filter((t) => all.some((m) => m.vision && matchers.get(t)!(m.name)));
     throw new GlimpseError('bad_argument',
       `LoRA target pattern${bad.length > 1 ? 's' : ''} ${bad.map((t) => `'${t}'`).join(', ')} match${bad.length > 1 ? '' : 'es'} no module` +
       (visionOnly.length ? ` (${visionOnly.map((t) => `'${t}'`).join(', ')} only match${visionOnly.length > 1 ? '' : 'es'} vision-tower modules, frozen unless train_vision is on)` : '') +
@@ -120,7 +136,7 @@ export function resolveLora(cfg: QwenVLConfig, o: LoraOptions = {}): LoraSpec {
       ` (full names look like ${allowed[0]?.name ?? all[0]?.name})`,
       'a pattern matches a module named exactly so, ending in .<pattern>, or matching it whole as a regular expression');
   }
-  const modules = allowed.filter((m) => targets.some((t) => matchesTarget(t, m.name)));
+  const modules = allowed.filter((m) => targets.some((t) => matchers.get(t)!(m.name)));
   return { rank, alpha, scale: alpha / rank, targets, trainVision, modules };
 }
 

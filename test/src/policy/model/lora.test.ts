@@ -88,6 +88,20 @@ describe('LoRA targets', () => {
     expect(() => resolveLora(cfg, { alpha: -1 })).toThrow(/alpha must be a positive/);
   });
 
+  it('arbitrary patterns (unicode, regex syntax, 1 MB) resolve or fail with a GlimpseError, never a crash (property)', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('q_proj', '.*', '(', '[a-', 'lm_head', '\\')), { maxLength: 4 }), (targets) => {
+      try {
+        const spec = resolveLora(cfg, { targets });
+        expect(spec.modules.length).toBeGreaterThan(0);
+      } catch (e) {
+        expect((e as Error).name).toBe('GlimpseError');
+      }
+    }), { numRuns: 200 });
+    expect(() => resolveLora(cfg, { targets: ['x'.repeat(1 << 20)] })).toThrow(/is 1048576 characters long \(at most 1000\)/);
+    expect(() => resolveLora(cfg, { targets: ['('.repeat(999)] })).toThrow(/matches no module/);
+    expect(() => resolveLora(cfg, { targets: ['q_proj', '日本語_proj'] })).toThrow(/'日本語_proj' matches no module/);
+  });
+
   it('initialises B to zero and A Kaiming-uniform in ±1/√in, reproducibly from the seed', () => {
     const spec = resolveLora(cfg, { rank: 4 });
     const a = initLora(spec, 3);
