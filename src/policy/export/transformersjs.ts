@@ -133,10 +133,12 @@ export async function exportTransformersJs(policy: QwenVLPolicy, out: string, o:
   let bytes = 0;
   try {
     mkdirSync(join(staging, 'onnx'), { recursive: true });
+    // LoRA adapters (if any) are folded into the exported weights
+    const params = policy.mergedParams();
     const builders: Record<(typeof ONNX_FILES)[number], () => GraphBuilder> = {
-      embed_tokens: () => buildEmbedTokensGraph(cfg, policy.params),
-      vision_encoder: () => buildVisionEncoderGraph(cfg, policy.params),
-      decoder_model_merged: () => buildDecoderMergedGraph(cfg, policy.params),
+      embed_tokens: () => buildEmbedTokensGraph(cfg, params),
+      vision_encoder: () => buildVisionEncoderGraph(cfg, params),
+      decoder_model_merged: () => buildDecoderMergedGraph(cfg, params),
     };
     const external: string[] = [];
     for (const name of ONNX_FILES) {
