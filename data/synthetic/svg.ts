@@ -8,7 +8,7 @@
  * `answer.label` = e.g. `blue circle`. Deterministic by seed; no media files.
  *
  * Model answer format:
- *   <think>…</think><answer><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 240">…</svg></answer>
+ *   <think>…</think><answer><svg viewBox="0 0 240 240">…</svg></answer>   (xmlns optional)
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -73,7 +73,7 @@ export function svgPrompt(color: ColorName, shape: Shape, region: RegionName, ca
   const where = region === 'centre' ? 'in the centre' : `in the ${region}`;
   return (
     `Draw a ${color} ${shape} ${where} of a ${canvas}×${canvas} canvas (the canvas is split into a 3×3 grid; fill the shape, at least half the cell wide). ` +
-    `Answer with an SVG program: <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${canvas} ${canvas}">…</svg>.`
+    `Answer with an SVG program: <svg viewBox="0 0 ${canvas} ${canvas}">…</svg>.`
   );
 }
 
@@ -98,7 +98,8 @@ export function svgReference(canvas: number, bbox: BBox, shape: Shape, fill: str
       : shape === 'square'
         ? `<rect x="${q(cx - h)}" y="${q(cy - h)}" width="${q(2 * h)}" height="${q(2 * h)}" fill="${fill}"/>`
         : `<polygon points="${q(cx)},${q(cy - h)} ${q(cx + h)},${q(cy + h)} ${q(cx - h)},${q(cy + h)}" fill="${fill}"/>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${canvas} ${canvas}">${body}</svg>`;
+  // no xmlns: the renderer accepts a bare <svg>, and a short program is easier for a small model to learn
+  return `<svg viewBox="0 0 ${canvas} ${canvas}">${body}</svg>`;
 }
 
 /** The Sample of one item (text only: no media). */
