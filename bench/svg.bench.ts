@@ -50,10 +50,30 @@ if (spawnSync(PY, ['-c', 'import cairosvg'], { encoding: 'utf8' }).status !== 0)
   process.stderr.write(`svg bench: cairosvg is not installed for ${PY} (apt-get install -y python3-cairosvg)\n`);
   process.exit(1);
 }
+/** Work N busy processes get done in 1 s, relative to one: how many cores this run really has. */
+async function parallelCapacity(n: number): Promise<number> {
+  const spin = 'const e=Date.now()+1000;let k=0;while(Date.now()<e){for(let i=0;i<1e5;i++)k++}console.log(k)';
+  const once = (m: number) =>
+    Promise.all(
+      Array.from({ length: m }, () =>
+        new Promise<number>((res) => {
+          const c = spawn(process.execPath, ['-e', spin], { stdio: ['ignore', 'pipe', 'ignore'] });
+          let out = '';
+          c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+          c.on('close', () => res(Number(out) || 0));
+        }),
+      ),
+    ).then((xs) => xs.reduce((a, b) => a + b, 0));
+  const one = await once(1);
+  return one > 0 ? (await once(n)) / one : 0;
+}
+
 const files = walk(corpus).sort();
 const texts = files.map((f) => readFileSync(f, 'utf8'));
 const cores = availableParallelism();
 console.log(`corpus: ${files.length} SVGs from ${corpus}; ${cores} cores; ${SIZE}x${SIZE} PNG; ${CHUNKS} interleaved chunks`);
+const capacity = await parallelCapacity(cores);
+console.log(`machine : ${cores} busy processes get ${capacity.toFixed(2)}x the work of one (${capacity < cores * 0.8 ? 'the machine is busy: the pool cannot use all cores' : 'cores free'})`);
 
 // --- cairosvg: a warm Python server that renders the files of each request -------------------
 const py = String.raw`
