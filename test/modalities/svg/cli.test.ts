@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { runCli } from './cli-helper.js';
+import { closeDefaultSvgPool } from '../../../modalities/svg/pool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-cli-svg-'));
 const put = (name: string, text: string) => {
@@ -12,6 +13,8 @@ const put = (name: string, text: string) => {
   return p;
 };
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
+
+afterAll(() => closeDefaultSvgPool());
 
 describe('glimpse render svg', () => {
   it('writes the PNG at --size and prints the placement as JSON', async () => {
