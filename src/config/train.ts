@@ -21,7 +21,7 @@ export const RolloutSchema = z
   .object({
     prompts_per_step: d(z.number().int().min(1).default(4), 'prompts sampled per optimisation step'),
     group_size: d(z.number().int().min(1).default(8), 'G: completions per prompt (GRPO groups; DeepSeekMath uses 64, CPU default 8)'),
-    max_new_tokens: d(z.number().int().min(1).max(32768).default(64), 'longest completion, in tokens'),
+    max_new_tokens: d(z.number().int().min(1).max(32768).default(40), 'longest completion, in tokens'),
     temperature: d(z.number().positive().max(10).default(1.0), 'sampling temperature for rollouts (1.0: on-policy logprobs)'),
     top_p: d(z.number().gt(0).max(1).default(1.0), 'nucleus sampling mass (1 = off)'),
     top_k: d(z.number().int().min(0).default(0), 'top-k sampling (0 = off)'),
@@ -58,7 +58,7 @@ export const AlgorithmSchema = z
 
 export const OptimSchema = z
   .object({
-    lr: d(z.number().positive().max(1).default(5e-4), 'peak learning rate (AdamW)'),
+    lr: d(z.number().positive().max(1).default(1e-4), 'peak learning rate of GRPO (AdamW)'),
     weight_decay: d(z.number().min(0).default(0), 'decoupled weight decay (Loshchilov & Hutter 2019)'),
     beta1: d(z.number().min(0).lt(1).default(0.9), 'Adam β1'),
     beta2: d(z.number().min(0).lt(1).default(0.999), 'Adam β2'),
@@ -81,7 +81,7 @@ export const LoraSchema = z
 
 export const SftSchema = z
   .object({
-    steps: d(z.number().int().min(0).default(300), 'supervised warm-up steps before GRPO when the model has no warm checkpoint (0 = skip)'),
+    steps: d(z.number().int().min(0).default(150), 'supervised warm-up steps before GRPO when the model has no warm checkpoint (0 = skip)'),
     batch_size: d(z.number().int().min(1).default(16), 'sequences per SFT step'),
     lr: d(z.number().positive().max(1).default(2e-3), 'peak SFT learning rate (AdamW, cosine decay)'),
     warmup_steps: d(z.number().int().min(0).default(20), 'linear warmup steps of SFT'),
@@ -100,16 +100,16 @@ export const TrainConfigSchema = z
     model: d(z.string().default('glimpse-tiny'), 'model folder (Hugging Face layout) or preset name'),
     out: d(z.string().default('runs/latest'), 'output folder: checkpoints, metrics.jsonl, report'),
     seed: d(z.number().int().default(0), 'seed of data order, sampling and initialisation'),
-    steps: d(z.number().int().min(1).default(60), 'GRPO optimisation steps'),
+    steps: d(z.number().int().min(1).default(30), 'GRPO optimisation steps'),
     rollout: d(RolloutSchema.default(RolloutSchema.parse({})), 'rollout sampling (G completions per prompt)'),
     algorithm: d(AlgorithmSchema.default(AlgorithmSchema.parse({})), 'advantages, clipped surrogate, KL, loss aggregation'),
     optim: d(OptimSchema.default(OptimSchema.parse({})), 'AdamW and learning-rate schedule'),
     lora: d(LoraSchema.default(LoraSchema.parse({})), 'LoRA adapters (Hu et al. 2021)'),
     sft: d(SftSchema.default(SftSchema.parse({})), 'supervised warm start (glimpse sft) run first for a randomly initialised preset'),
-    train_size: d(z.number().int().min(1).default(4000), 'synthetic training samples generated'),
-    test_size: d(z.number().int().min(1).default(100), 'synthetic held-out samples generated'),
+    train_size: d(z.number().int().min(1).default(3000), 'synthetic training samples generated'),
+    test_size: d(z.number().int().min(1).default(64), 'synthetic held-out samples generated'),
     micro_batch: d(z.number().int().min(1).default(16), 'sequences per graph run (memory bound); gradients accumulate over micro-batches'),
-    eval_every: d(z.number().int().min(0).default(20), 'held-out evaluation every N steps (0 = only at start and end)'),
+    eval_every: d(z.number().int().min(0).default(0), 'held-out evaluation every N steps (0 = only at start and end)'),
     eval_samples: d(z.number().int().min(1).default(64), 'held-out samples per evaluation'),
     checkpoint_every: d(z.number().int().min(1).default(10), 'checkpoint every N steps'),
     threads: d(z.number().int().min(0).default(0), 'CPU threads for the graph runtime (0 = all cores)'),

@@ -4,6 +4,7 @@
  * cosine decay.
  */
 import type { Sample } from '../../data/schema.js';
+import { identityCoordinateMap } from '../../modalities/coords.js';
 import { aggregationWeights, sftObjective } from '../grpo/objectives.js';
 import type { QwenVLPolicy } from '../policy/model/policy.js';
 import type { TrainSequence } from '../policy/model/feeds.js';
@@ -55,7 +56,7 @@ export async function runSft(policy: QwenVLPolicy, data: TaskData, cache: Prompt
     for (const i of idx) {
       const s: Sample = data.train[i]!;
       const enc = await cache.prompt(s);
-      const target = policy.encodeCompletion(task.solution(s, enc.maps[0]!));
+      const target = policy.encodeCompletion(task.solution(s, enc.maps[0] ?? identityCoordinateMap()));
       seqs.push({ ids: [...enc.ids, ...target], promptLength: enc.ids.length, images: enc.images });
     }
     const weights = aggregationWeights(seqs.map((s) => s.ids.length - s.promptLength), 'token-mean');

@@ -80,7 +80,10 @@ export function trainFeeds(cfg: QwenVLConfig, seqs: readonly TrainSequence[], in
   const targets = new BigInt64Array(B * S);
   const lossMask = new Float32Array(B * S);
   const attention: number[][] = [];
+  // Rows as the position and image-token logic sees them: vision special tokens that a model
+  // SAMPLED in its completion are plain text there (as in the decode path), never image slots.
   const rows: number[][] = [];
+  const vision = new Set([cfg.tokens.imageTokenId, cfg.tokens.videoTokenId, cfg.tokens.visionStartTokenId]);
   for (let b = 0; b < B; b++) {
     const s = seqs[b]!;
     if (!(s.promptLength >= 1 && s.promptLength <= s.ids.length)) throw new GlimpseError('bad_input', `trainFeeds: row ${b} promptLength ${s.promptLength} outside [1, ${s.ids.length}]`);
@@ -89,7 +92,7 @@ export function trainFeeds(cfg: QwenVLConfig, seqs: readonly TrainSequence[], in
     for (let i = 0; i < S; i++) {
       const v = i < s.ids.length ? s.ids[i]! : 0;
       if (!Number.isInteger(v) || v < 0 || v >= cfg.text.vocabSize) throw new GlimpseError('bad_input', `trainFeeds: row ${b} token ${i} is ${v}, outside the vocabulary of ${cfg.text.vocabSize}`);
-      row.push(v);
+      row.push(i >= s.promptLength && vision.has(v) ? 0 : v);
       am.push(i < s.ids.length ? 1 : 0);
       ids[b * S + i] = BigInt(v);
       if (i + 1 < s.ids.length) {

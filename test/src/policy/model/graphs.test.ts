@@ -100,3 +100,20 @@ describe('Qwen2-VL graphs', () => {
     });
   }
 });
+
+describe('training feeds', () => {
+  it('treats vision special tokens sampled in a completion as text, not image slots', async () => {
+    const cfg = microConfig();
+    const rng = new Rng(2);
+    const img = image(rng, [1, 2, 2]); // 4 patches -> 1 image token
+    const prompt = [5, 62, 60, 63, 7];
+    const completion = [60, 62, 60, 9];
+    const tf = trainFeeds(cfg, [{ ids: [...prompt, ...completion], promptLength: prompt.length, images: [img] }]);
+    const isImage = tf.feeds.is_image!.data as Uint8Array;
+    expect([...isImage]).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    // the completion's ids still reach the embedding lookup unchanged
+    expect(Array.from(tf.feeds.input_ids!.data as BigInt64Array, Number).slice(prompt.length)).toEqual(completion);
+    // a prompt whose image tokens do not match its images is still an error
+    expect(() => trainFeeds(cfg, [{ ids: [5, 62, 60, 60, 63], promptLength: 5, images: [img] }])).toThrow(/image|grid/);
+  });
+});
