@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Sample } from '../../data/schema.js';
 import { drawOverlay } from '../../modalities/image/overlay.js';
-import { encodePng } from '../../modalities/image/encode.js';
+import { encodePng, sharpFromRgb, toRgb } from '../../modalities/image/encode.js';
 import { buildChartSvg } from '../../modalities/timeseries/chart.js';
 import { makeSeries } from '../../modalities/timeseries/series.js';
 import { renderSvgPng } from '../../modalities/svg/render.js';
@@ -53,8 +53,12 @@ export async function writeExamples(out: string, examples: readonly EvalExample[
     if (s.answer.bbox) items.push({ bbox: s.answer.bbox, label: 'truth', color: '#2e7d32' });
     const found = parseBoxes(ex.completion);
     if (found.ok && found.value[0] && enc.maps[0]) items.push({ bbox: enc.maps[0].boxToOriginal(found.value[0].bbox), label: 'model', color: '#d32f2f' });
+    // small synthetic images are enlarged (nearest neighbour) so the boxes can be seen
+    const k = Math.max(1, Math.floor(320 / Math.max(img.width, img.height)));
+    const big = k === 1 ? img : await toRgb(sharpFromRgb(img).resize(img.width * k, img.height * k, { kernel: 'nearest' }));
+    const scaled = items.map((it) => ({ ...it, bbox: it.bbox.map((v) => v * k) as [number, number, number, number] }));
     const name = `example-${files.length + 1}.png`;
-    await writeFileAtomic(join(out, name), await encodePng(await drawOverlay(img, items)));
+    await writeFileAtomic(join(out, name), await encodePng(await drawOverlay(big, scaled)));
     files.push(name);
   }
   return files;
