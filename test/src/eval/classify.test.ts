@@ -9,6 +9,7 @@ import { parseDelimited } from '../../../src/eval/loaders/delimited.js';
 import { createOracleModel, createPredictionsModel } from '../../../src/eval/models/predictions.js';
 import { runEval } from '../../../src/eval/runner.js';
 import type { EvalModel } from '../../../src/eval/types.js';
+import { writeTinyClip } from '../../../rewards/semantic/tiny.js';
 import { jpeg, tempDir, writePredictions } from './helpers.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -168,5 +169,30 @@ describe('svg benchmark', () => {
     expect([px.info.width, px.info.height]).toEqual([256, 256]);
     expect([px.data[0], px.data[1], px.data[2]]).toEqual([255, 0, 0]);
     expect(readFileSync(join(t.dir, 'run', 'report.md'), 'utf8')).toMatch(/\| CLIP \| unavailable \|/);
+  });
+
+  it('reports CLIP and DINO scores with a configured model: a red square scores higher for "red" than a blue one', async () => {
+    const model = writeTinyClip(join(t.dir, 'tiny-clip'));
+    const before = process.env.GLIMPSE_CLIP_MODEL;
+    process.env.GLIMPSE_CLIP_MODEL = model;
+    try {
+      const red = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="red"/></svg>';
+      const blue = red.replace('red"/>', 'blue"/>');
+      const data = join(t.dir, 'svg2.jsonl');
+      writeFileSync(data, [JSON.stringify({ id: 'r', caption: 'red', svg: red }), JSON.stringify({ id: 'b', caption: 'red', svg: red }), JSON.stringify({ id: 'x', caption: 'red', svg: red })].join('\n'));
+      const p = join(t.dir, 'p2.jsonl');
+      writePredictions(p, [{ id: 'r', completion: `<answer>${red}</answer>` }, { id: 'b', completion: `<answer>${blue}</answer>` }, { id: 'x', completion: 'no svg' }]);
+      const s = await runEval({ benchmark: getBenchmark('svg'), options: { data }, model: await createPredictionsModel(p), sampling, out: join(t.dir, 'run2') });
+      expect(typeof s.metrics.CLIP).toBe('number');
+      expect(typeof s.metrics.DINO).toBe('number');
+      const rows = readFileSync(join(t.dir, 'run2', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; values: Record<string, number> });
+      const byId = new Map(rows.map((r) => [r.id, r.values]));
+      expect(byId.get('r')!.clip!).toBeGreaterThan(byId.get('b')!.clip!);
+      expect(byId.get('r')!.dino!).toBeCloseTo(1, 5);
+      expect(byId.get('x')?.clip ?? 0).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.GLIMPSE_CLIP_MODEL;
+      else process.env.GLIMPSE_CLIP_MODEL = before;
+    }
   });
 });
