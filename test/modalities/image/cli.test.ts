@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli } from './cli-helper.js';
+import { cli } from '../../helpers/cli.js';
 import { loadImage } from '../../../modalities/image/load.js';
 import { bombPng, encode, pattern, put, solid, tempDir } from './fixtures.js';
 

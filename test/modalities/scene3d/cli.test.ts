@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { runCli } from '../svg/cli-helper.js';
+import { cli as runCli } from '../../helpers/cli.js';
 import { encodePly, syntheticRoom } from '../../../modalities/scene3d/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-cli-scene-'));

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { runCli } from './cli-helper.js';
+import { cli as runCli } from '../../helpers/cli.js';
 import { closeDefaultSvgPool } from '../../../modalities/svg/pool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-cli-svg-'));

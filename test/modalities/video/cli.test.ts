@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadImage } from '../../../modalities/image/load.js';
-import { cli } from '../image/cli-helper.js';
+import { cli } from '../../helpers/cli.js';
 import { counterOf, counterVideo, tempDir } from './fixtures.js';
 
 const dir = tempDir('glimpse-cli-frames-');

@@ -1,6 +1,6 @@
 /** Runs the glimpse CLI in-process with stdout/stderr captured (for CLI tests). */
 import { vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 
 /** Runs the CLI in-process; returns exit code and captured output. */
 export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
