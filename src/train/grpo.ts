@@ -94,9 +94,14 @@ export async function runGrpo(policy: QwenVLPolicy, data: TaskData, cache: Promp
     }
     // 4. advantages
     const rewards = allScored.map((s) => s.reward);
-    const adv = computeAdvantages(a.advantage, { rewards, groupSize: G }, { difficultyWeighting: a.difficulty_weighting });
-    const rolls = groups.flatMap((g) => g.rollouts);
-    const seqs: TrainSequence[] = groups.flatMap((g) => g.rollouts.map((ro) => ({ ids: [...g.enc.ids, ...ro.tokens], promptLength: g.enc.ids.length, images: g.enc.images })));
+    const advByRollout = computeAdvantages(a.advantage, { rewards, groupSize: G }, { difficultyWeighting: a.difficulty_weighting });
+    const seqsByRollout: TrainSequence[] = groups.flatMap((g) => g.rollouts.map((ro) => ({ ids: [...g.enc.ids, ...ro.tokens], promptLength: g.enc.ids.length, images: g.enc.images })));
+    // micro-batches of similar lengths: padding to each micro-batch's longest sequence wastes little
+    const order = seqsByRollout.map((_, i) => i).sort((x, y) => seqsByRollout[x]!.ids.length - seqsByRollout[y]!.ids.length || x - y);
+    const rollsByRollout = groups.flatMap((g) => g.rollouts);
+    const rolls = order.map((i) => rollsByRollout[i]!);
+    const seqs = order.map((i) => seqsByRollout[i]!);
+    const adv = Float64Array.from(order, (i) => advByRollout[i]!);
     const oldLogp = rolls.map((r) => r.logprobs);
     const weights = aggregationWeights(rolls.map((r) => r.tokens.length), a.loss_agg, cfg.rollout.max_new_tokens);
     let refLogp: Float32Array[] | undefined;
