@@ -17,6 +17,7 @@ import { writeTokenizerFolder } from '../tokenizer/build.js';
 import { glimpseTinyConfig, modelPresetNames, readModelConfig, writeModelConfig, type QwenVLConfig } from './config.js';
 import { canonicalName, checkParams, initParams, type ParamMap } from './params.js';
 import { QwenVLPolicy, type PolicyRuntimeOptions } from './policy.js';
+import { readPreprocessorConfig } from './processor.js';
 import { saveAdapter } from './lora.js';
 
 /** Tokenizer files copied along with a model. */
@@ -69,15 +70,9 @@ export async function loadPolicyFolder(dir: string, o: PolicyRuntimeOptions = {}
   checkParams(cfg, shapes, dir);
   if (cfg.text.tieWordEmbeddings) params.delete('lm_head.weight');
   const tokenizer = await loadTokenizer(dir);
-  let processor: VisionProcessorConfig | undefined;
+  // validated, with the Hugging Face `size` spelling accepted (processor.ts)
   const pp = join(dir, 'preprocessor_config.json');
-  if (existsSync(pp)) {
-    try {
-      processor = JSON.parse(readFileSync(pp, 'utf8')) as VisionProcessorConfig;
-    } catch (e) {
-      throw new GlimpseError('corrupt', `${pp}: not valid JSON (${(e as Error).message})`);
-    }
-  }
+  const processor: VisionProcessorConfig | undefined = existsSync(pp) ? readPreprocessorConfig(pp) : undefined;
   const meta = existsSync(join(dir, 'glimpse.json')) ? (JSON.parse(readFileSync(join(dir, 'glimpse.json'), 'utf8')) as { name?: string; system_prompt?: string | null }) : {};
   const policy = new QwenVLPolicy(meta.name ?? dir, cfg, params, tokenizer, processor, { systemPrompt: meta.system_prompt ?? null, ...o });
   policy.tokenizerDir = dir;

@@ -23,7 +23,7 @@ import type { QwenVLConfig } from './config.js';
 import { decoderStack, lmHead } from './decoder.js';
 import { paramSpecs } from './params.js';
 import { attachLora, loraNames, type LoraSpec } from './lora.js';
-import { visionTower, type ParamLookup } from './vision.js';
+import { visionTower, type ParamLookup, type VisionInputs } from './vision.js';
 
 /** What an objective sees: symbolic per-token tensors of the batch. */
 export interface ObjectiveTensors {
@@ -76,6 +76,12 @@ export function buildVisionGraph(cfg: QwenVLConfig, o: GraphBuildOptions = {}): 
   const dt = o.dtype ?? 'float32';
   const g = new GraphBuilder({ name: 'glimpse_vision' });
   const P = paramInputs(g, cfg, (_n, vision) => vision, dt, o.lora);
+  g.output('image_features', visionTower(g, cfg, P, visionInputs(g, cfg, dt)));
+  return g;
+}
+
+/** The vision inputs (feeds.ts `visionFeeds`): pixel_values, vision_cos/sin, vision_mask(, vision_window_mask). */
+function visionInputs(g: GraphBuilder, cfg: QwenVLConfig, dt: DType): VisionInputs {
   const v = cfg.vision;
   const K = v.inChannels * v.temporalPatchSize * v.patchSize * v.patchSize;
   const hd = v.embedDim / v.numHeads;
@@ -84,8 +90,7 @@ export function buildVisionGraph(cfg: QwenVLConfig, o: GraphBuildOptions = {}): 
   const sin = g.input('vision_sin', dt, ['patches', hd]);
   const mask = g.input('vision_mask', dt, ['patches', 'patches']);
   const windowMask = v.windowSize !== null ? g.input('vision_window_mask', dt, ['patches', 'patches']) : undefined;
-  g.output('image_features', visionTower(g, cfg, P, { pixelValues, cos, sin, mask, ...(windowMask ? { windowMask } : {}) }));
-  return g;
+  return { pixelValues, cos, sin, mask, ...(windowMask ? { windowMask } : {}) };
 }
 
 /** The decode graph with KV cache (prefill when `past` is 0, one step when `seq` is 1). */
@@ -135,17 +140,10 @@ export function buildTrainGraph(cfg: QwenVLConfig, o: TrainGraphOptions): GraphB
   const invTemp = g.input('inv_temperature', dt, []);
   let hidden = g.gather(P('model.embed_tokens.weight'), ids, 0); // [batch, seq, D]
   if (o.images) {
-    const v = cfg.vision;
-    const K = v.inChannels * v.temporalPatchSize * v.patchSize * v.patchSize;
-    const hdv = v.embedDim / v.numHeads;
-    const pixelValues = g.input('pixel_values', dt, ['patches', K]);
-    const vcos = g.input('vision_cos', dt, ['patches', hdv]);
-    const vsin = g.input('vision_sin', dt, ['patches', hdv]);
-    const vmask = g.input('vision_mask', dt, ['patches', 'patches']);
-    const wmask = v.windowSize !== null ? g.input('vision_window_mask', dt, ['patches', 'patches']) : undefined;
+    const vision = visionInputs(g, cfg, dt);
     const imageIndex = g.input('image_index', 'int64', ['batch', 'seq']);
     const isImage = g.input('is_image', 'bool', ['batch', 'seq']);
-    const feats = visionTower(g, cfg, P, { pixelValues, cos: vcos, sin: vsin, mask: vmask, ...(wmask ? { windowMask: wmask } : {}) });
+    const feats = visionTower(g, cfg, P, vision);
     const placed = g.gather(feats, imageIndex, 0); // [batch, seq, D]
     hidden = g.where(g.unsqueeze(isImage, [2]), placed, hidden);
   }

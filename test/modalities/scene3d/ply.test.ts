@@ -5,19 +5,11 @@ import { SceneLimitsSchema } from '../../../modalities/scene3d/cloud.js';
 import { readScene } from '../../../modalities/scene3d/scene.js';
 import { encodePly, syntheticRoom } from '../../../modalities/scene3d/synthetic.js';
 import { isGlimpseError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const limits = SceneLimitsSchema.parse({});
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isGlimpseError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('parsePly', () => {
   const room = syntheticRoom(500);

@@ -6,20 +6,11 @@ import sharp from 'sharp';
 import { rasterizeSvg, parseColor } from '../../../modalities/svg/raster.js';
 import { encodeRgbPng } from '../../../modalities/svg/png.js';
 import { hasKnownFont } from '../../../modalities/svg/fonts.js';
-import { isGlimpseError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"';
 const px = (r: { width: number; data: Uint8Array }, x: number, y: number) => Array.from(r.data.subarray((y * r.width + x) * 3, (y * r.width + x) * 3 + 3));
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isGlimpseError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('rasterizeSvg', () => {
   it('renders at a fixed size, letterboxed on the background, with the placement reported', () => {

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sanitizeSvg, decodeXmlText } from '../../../modalities/svg/sanitize.js';
 import { isGlimpseError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isGlimpseError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('sanitizeSvg', () => {
   it('removes scripts, foreignObject and event handlers, keeps the rest byte for byte', () => {

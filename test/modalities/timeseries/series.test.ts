@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseSeries, makeSeries } from '../../../modalities/timeseries/series.js';
 import { isGlimpseError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/errors.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isGlimpseError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('parseSeries (CSV)', () => {
   it('reads a header, a time column and several channels; gaps become NaN', () => {
