@@ -6,4 +6,4 @@ export { SvgRenderPool, defaultSvgPool, closeDefaultSvgPool, type SvgPoolOptions
 export { renderSvg, renderSvgPng, renderSvgDetailed, checkSvg, type RenderSvgOptions, type SvgVerdict, type SvgFailureCode } from './render.js';
 export { extractSvg, type ParseResult, type Found, type NotFound } from './extract.js';
 export { svgAdapter, svgCoordinateMap, SvgPrepareOptionsSchema, type SvgPrepareOptions } from './adapter.js';
-export { encodeRgbPng } from './png.js';
+export { encodeRgbPng, encodePngScanlines } from './png.js';

@@ -13,6 +13,11 @@ export const SvgLimitsSchema = z.object({
   maxDepth: z.number().int().positive().default(64).describe('deepest element nesting'),
   maxRenderPixels: z.number().int().positive().default(4096 * 4096).describe('largest render, width × height in pixels'),
   maxRenderSide: z.number().int().positive().default(8192).describe('largest render width or height, in pixels'),
+  maxMorphologyRadius: z
+    .number()
+    .positive()
+    .default(16)
+    .describe('largest feMorphology radius, in render pixels; larger radii are clamped to it (their cost grows with the radius squared; librsvg clamps at 10 px)'),
 });
 export type SvgLimits = z.infer<typeof SvgLimitsSchema>;
 export type SvgLimitsInput = z.input<typeof SvgLimitsSchema>;

@@ -41,6 +41,16 @@ export function encodeRgbPng(width: number, height: number, rgb: Uint8Array, lev
   const stride = width * 3;
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  return encodePngScanlines(width, height, raw, level);
+}
+
+/**
+ * Encodes PNG scanlines as they go into the IDAT stream: `height` rows of one filter-type byte
+ * (0 = none) followed by `width*3` RGB bytes. Lets a renderer composite straight into this
+ * layout and skip the copy encodeRgbPng makes.
+ */
+export function encodePngScanlines(width: number, height: number, raw: Uint8Array, level = 6): Uint8Array {
+  if (raw.length !== (width * 3 + 1) * height) throw new RangeError(`encodePngScanlines: expected ${(width * 3 + 1) * height} bytes, got ${raw.length}`);
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);

@@ -12,7 +12,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { GlimpseError } from '../../src/util/errors.js';
 import { fontOptions } from './fonts.js';
 import { svgLimits, type SvgLimits, type SvgLimitsInput, DEFAULT_SVG_SIZE } from './limits.js';
-import { encodeRgbPng } from './png.js';
+import { encodePngScanlines } from './png.js';
 import { sanitizeSvg } from './sanitize.js';
 
 export interface RasterOptions {
@@ -111,6 +111,77 @@ function rootAspect(root: { width?: string; height?: string; viewBox?: string })
   return undefined;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+interface Rendered {
+  /** Premultiplied RGBA, `width` pixels a row. */
+  rgba: Uint8Array;
+  width: number;
+  /** The part that lands on the output, and where. */
+  rw: number;
+  rh: number;
+  ox: number;
+  oy: number;
+}
+
+/**
+ * Fills `out` (`height` rows of `stride` bytes, RGB from byte `lead` of each row; bytes before
+ * it are set to 0) with the background, then composites the premultiplied render over it.
+ * Returns whether any pixel had alpha > 0 (the validity gate's "something visible").
+ */
+function composite(src: Rendered, out: Uint8Array, stride: number, lead: number, width: number, height: number, bg: [number, number, number]): boolean {
+  const [br, bgc, bb] = bg;
+  if (br === bgc && bgc === bb) out.fill(br);
+  else {
+    for (let p = lead; p < lead + width * 3; p += 3) {
+      out[p] = br;
+      out[p + 1] = bgc;
+      out[p + 2] = bb;
+    }
+    for (let y = 1; y < height; y++) out.copyWithin(y * stride, 0, stride);
+  }
+  if (lead > 0) for (let y = 0; y < height; y++) out.fill(0, y * stride, y * stride + lead);
+  const { rgba, rw, rh, ox, oy } = src;
+  let ink = false;
+  // the render as 32-bit pixels (a<<24 | b<<16 | g<<8 | r on little-endian machines): one read
+  // per pixel, and the (usually many) transparent pixels cost one comparison
+  const px = LITTLE_ENDIAN && (rgba.byteOffset & 3) === 0 ? new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.byteLength >>> 2) : undefined;
+  for (let y = 0; y < rh; y++) {
+    let s = y * src.width;
+    const end = s + rw;
+    let d = (y + oy) * stride + lead + ox * 3;
+    for (; s < end; s++, d += 3) {
+      let r: number, g: number, b: number, a: number;
+      if (px) {
+        const v = px[s]!;
+        a = v >>> 24;
+        if (a === 0) continue;
+        r = v & 255;
+        g = (v >>> 8) & 255;
+        b = (v >>> 16) & 255;
+      } else {
+        a = rgba[s * 4 + 3]!;
+        if (a === 0) continue;
+        r = rgba[s * 4]!;
+        g = rgba[s * 4 + 1]!;
+        b = rgba[s * 4 + 2]!;
+      }
+      ink = true;
+      if (a === 255) {
+        out[d] = r;
+        out[d + 1] = g;
+        out[d + 2] = b;
+      } else {
+        const k = (255 - a) / 255;
+        out[d] = Math.min(255, Math.round(r + br * k));
+        out[d + 1] = Math.min(255, Math.round(g + bgc * k));
+        out[d + 2] = Math.min(255, Math.round(b + bb * k));
+      }
+    }
+  }
+  return ink;
+}
+
 /**
  * Renders `source` (see module comment). Throws GlimpseError with code `too_large`,
  * `parse_error`, `not_svg`, `zero_viewbox`, `empty_render` or `bad_config`.
@@ -122,7 +193,7 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const height = opts.height ?? DEFAULT_SVG_SIZE;
   checkRenderSize(width, height, limits, name);
   const bg = parseColor(opts.background ?? 'white');
-  const clean = sanitizeSvg(source, { name, limits });
+  const clean = sanitizeSvg(source, { name, limits, renderSize: { width, height } });
 
   // loading a font file costs ~0.4 ms a render: only when the SVG has text
   const font = /<(\w+:)?(text|tspan|textPath|tref)[\s>/]/.test(clean.svg) ? fontOptions() : NO_FONTS;
@@ -150,50 +221,32 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const rendered = resvg.render();
   const rw = Math.min(rendered.width, width);
   const rh = Math.min(rendered.height, height);
-  const rgba = rendered.pixels;
-  const srcStride = rendered.width * 4;
   const ox = Math.floor((width - rw) / 2);
   const oy = Math.floor((height - rh) / 2);
-  const out = new Uint8Array(width * height * 3);
-  // background everywhere, then composite the premultiplied RGBA render over it
-  if (bg[0] === bg[1] && bg[1] === bg[2]) out.fill(bg[0]);
-  else {
-    for (let p = 0; p < out.length; p += 3) {
-      out[p] = bg[0];
-      out[p + 1] = bg[1];
-      out[p + 2] = bg[2];
-    }
+  const src = { rgba: rendered.pixels, width: rendered.width, rw, rh, ox, oy };
+  const wantRgb = opts.rgb !== false;
+  let data: Uint8Array;
+  let png: Uint8Array | undefined;
+  if (opts.png) {
+    // composite straight into PNG scanlines (a filter byte before each row), then copy out RGB
+    const stride = width * 3 + 1;
+    const rows = new Uint8Array(stride * height);
+    if (!composite(src, rows, stride, 1, width, height, bg)) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
+    png = encodePngScanlines(width, height, rows, 1);
+    data = new Uint8Array(wantRgb ? width * height * 3 : 0);
+    if (wantRgb) for (let y = 0; y < height; y++) data.set(rows.subarray(y * stride + 1, (y + 1) * stride), y * width * 3);
+  } else {
+    data = new Uint8Array(width * height * 3);
+    if (!composite(src, data, width * 3, 0, width, height, bg)) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
   }
-  let ink = false;
-  for (let y = 0; y < rh; y++) {
-    let s = y * srcStride;
-    let d = ((y + oy) * width + ox) * 3;
-    for (let x = 0; x < rw; x++, s += 4, d += 3) {
-      const a = rgba[s + 3]!;
-      if (a === 0) continue;
-      ink = true;
-      if (a === 255) {
-        out[d] = rgba[s]!;
-        out[d + 1] = rgba[s + 1]!;
-        out[d + 2] = rgba[s + 2]!;
-      } else {
-        const k = (255 - a) / 255;
-        out[d] = Math.min(255, Math.round(rgba[s]! + bg[0] * k));
-        out[d + 1] = Math.min(255, Math.round(rgba[s + 1]! + bg[1] * k));
-        out[d + 2] = Math.min(255, Math.round(rgba[s + 2]! + bg[2] * k));
-      }
-    }
-  }
-  if (!ink) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
   const result: RasterResult = {
     width,
     height,
-    data: out,
+    data,
     placement: { intrinsic: [iw, ih], scale, offset: [ox, oy] },
     removed: clean.removed,
     elements: clean.elements,
   };
-  if (opts.png) result.png = encodeRgbPng(width, height, out, 1);
-  if (opts.rgb === false) result.data = new Uint8Array(0);
+  if (png) result.png = png;
   return result;
 }

@@ -12,6 +12,13 @@
  * - the DOCTYPE: internal entities are expanded here (bounded by `maxBytes`, so "billion laughs"
  *   fails as `too_large`), external (`SYSTEM`/`PUBLIC`) entities are dropped, never loaded.
  *
+ * Clamped (when the render size is given): an `feMorphology` radius over `maxMorphologyRadius`
+ * render pixels, since resvg's erode/dilate costs (region pixels) × (2·radius)², seconds for a
+ * huge radius (librsvg clamps at 10 px for the same reason). The pixel size of a user unit is
+ * estimated from the root's viewBox / width / height and the render size; transforms inside the
+ * document are not seen (the render timeout still bounds those), and radii in
+ * `primitiveUnits="objectBoundingBox"` are left alone.
+ *
  * Everything else is left byte for byte as it was. Errors are GlimpseErrors with codes
  * `too_large`, `parse_error`, `not_svg` or `zero_viewbox`.
  *
@@ -142,12 +149,50 @@ function checkRootSize(name: string, root: SanitizeResult['root']): void {
   }
 }
 
+/** Render pixels per user unit of the root, estimated from its attributes (see the module comment). */
+function rootScale(root: SanitizeResult['root'], size: { width: number; height: number }): number {
+  const w = parseLength(root.width);
+  const h = parseLength(root.height);
+  const vb = root.viewBox?.trim().split(/[\s,]+/).map(Number);
+  const box = vb && vb.length === 4 && vb[2]! > 0 && vb[3]! > 0 ? [vb[2]!, vb[3]!] : undefined;
+  // the canvas resvg fits to the render: width/height, else the viewBox, else 100 × 100
+  const cw = w !== undefined && w > 0 ? w : (box?.[0] ?? 100);
+  const ch = h !== undefined && h > 0 ? h : (box?.[1] ?? 100);
+  const fit = Math.min(size.width / cw, size.height / ch);
+  return box ? fit * Math.min(cw / box[0]!, ch / box[1]!) : fit;
+}
+
+/** Rewrites feMorphology radii over `maxPx` render pixels to `maxPx` (see the module comment). */
+function clampMorphology(
+  radii: Array<{ value: string; start: number; end: number }>,
+  root: SanitizeResult['root'],
+  size: { width: number; height: number },
+  maxPx: number,
+  edits: Edit[],
+  removed: string[],
+): void {
+  const scale = rootScale(root, size);
+  if (!(scale > 0) || !Number.isFinite(scale)) return;
+  const max = maxPx / scale;
+  for (const r of radii) {
+    const parts = decodeXmlText(r.value).trim().split(/[\s,]+/);
+    const nums = parts.map(Number);
+    if (parts.length < 1 || parts.length > 2 || !nums.every(Number.isFinite) || !nums.some((v) => v > max)) continue;
+    const clamped = nums.map((v) => (v > max ? Number(max.toPrecision(6)) : v)).join(' ');
+    edits.push([r.start, r.end, clamped]);
+    removed.push(`feMorphology radius "${r.value.length > 40 ? `${r.value.slice(0, 40)}…` : r.value}" (clamped to ${clamped})`);
+  }
+}
+
 /**
  * Sanitises `source` (see the module comment). `name` names the SVG in error messages (a file
  * path or `completion`). Throws GlimpseError: `too_large` (bytes, elements, depth),
  * `parse_error` (malformed XML), `not_svg` (root is not `<svg>`), `zero_viewbox`.
  */
-export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgLimitsInput | SvgLimits } = {}): SanitizeResult {
+export function sanitizeSvg(
+  source: string,
+  opts: { name?: string; limits?: SvgLimitsInput | SvgLimits; renderSize?: { width: number; height: number } } = {},
+): SanitizeResult {
   const name = opts.name ?? 'svg';
   const limits = svgLimits(opts.limits ?? {});
   if (typeof source !== 'string') fail('parse_error', name, 'SVG source is not text');
@@ -167,6 +212,9 @@ export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgL
   let sawRoot = false;
   let rootClosed = false;
   const root: SanitizeResult['root'] = {};
+  /** feMorphology radius attributes (user units), clamped once the root's scale is known. */
+  const radii: Array<{ value: string; start: number; end: number }> = [];
+  let bboxFilterDepth = -1; // stack depth of an enclosing <filter primitiveUnits="objectBoundingBox">
   const n = src.length;
   let i = 0;
 
@@ -224,6 +272,7 @@ export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgL
       if (e < 0) fail('parse_error', name, 'unterminated end tag');
       const tag = localName(src.slice(i + 2, e).trim());
       const open = stack.pop();
+      if (stack.length === bboxFilterDepth) bboxFilterDepth = -1;
       if (open === undefined) fail('parse_error', name, `end tag </${tag}> without a start tag`);
       if (open !== tag) fail('parse_error', name, `end tag </${tag}> does not match <${open}>`);
       if (removeFrom === stack.length) {
@@ -304,6 +353,13 @@ export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgL
       }
       if (insert) edits.push([i + 1 + qname.length, i + 1 + qname.length, insert]);
     }
+    if (removeFrom < 0 && !selfClosing && tag === 'filter' && attrs.some((a) => a.name === 'primitiveUnits' && a.value.trim() === 'objectBoundingBox')) {
+      bboxFilterDepth = stack.length;
+    }
+    if (removeFrom < 0 && tag === 'femorphology' && bboxFilterDepth < 0) {
+      const r = attrs.find((a) => a.name === 'radius');
+      if (r) radii.push({ value: r.value, start: r.end - 1 - r.value.length, end: r.end - 1 });
+    }
     if (removeFrom < 0) {
       if (REMOVED_ELEMENTS.has(tag)) {
         removed.push(`${qname} element`);
@@ -335,6 +391,7 @@ export function sanitizeSvg(source: string, opts: { name?: string; limits?: SvgL
   if (!sawRoot) fail('not_svg', name, 'no <svg> element');
   if (stack.length > 0) fail('parse_error', name, `unclosed <${stack[stack.length - 1]}> (document is truncated)`);
   checkRootSize(name, root);
+  if (opts.renderSize && radii.length > 0) clampMorphology(radii, root, opts.renderSize, limits.maxMorphologyRadius, edits, removed);
 
   edits.sort((a, b) => a[0] - b[0]);
   let out = '';

@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'glimpse-svg-adapter-'));
 const file = join(dir, 'drawing.svg');
 writeFileSync(file, SVG);
 const slowFile = join(dir, 'slow.svg');
-writeFileSync(slowFile, `<svg ${NS} viewBox="0 0 200 200"><filter id="f"><feMorphology radius="9999"/></filter><rect x="20" y="20" width="160" height="160" fill="teal" filter="url(#f)"/></svg>`);
+writeFileSync(slowFile, `<svg ${NS} viewBox="0 0 200 200"><filter id="f"><feTurbulence baseFrequency="0.05" numOctaves="400"/></filter><rect x="20" y="20" width="160" height="160" fill="teal" filter="url(#f)"/></svg>`);
 
 afterAll(() => closeDefaultSvgPool());
 

@@ -7,8 +7,8 @@ import { isGlimpseError } from '../../../src/util/errors.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
 const circle = (i: number) => `<svg ${NS} viewBox="0 0 100 100"><circle cx="${10 + (i % 80)}" cy="50" r="${5 + (i % 30)}" fill="#${(i * 2654435761 >>> 8).toString(16).padStart(6, '0').slice(0, 6)}"/></svg>`;
-// resvg takes seconds on this one (feMorphology with a huge radius, from resvg's own tests)
-const SLOW = `<svg ${NS} viewBox="0 0 200 200"><filter id="f"><feMorphology radius="9999"/></filter><rect x="20" y="20" width="160" height="160" fill="seagreen" filter="url(#f)"/></svg>`;
+// resvg takes seconds on this one (feTurbulence with hundreds of octaves)
+const SLOW = `<svg ${NS} viewBox="0 0 200 200"><filter id="f"><feTurbulence baseFrequency="0.05" numOctaves="400"/></filter><rect x="20" y="20" width="160" height="160" fill="seagreen" filter="url(#f)"/></svg>`;
 // resvg 2.6 aborts the whole process on this one (Rust panic in feComposite arithmetic)
 const CRASH = `<svg ${NS} viewBox="0 0 200 200"><filter id="f" filterUnits="userSpaceOnUse" x="0" y="0" width="200" height="2000"><feComposite in="SourceGraphic" in2="SourceGraphic" operator="arithmetic" k2="1"/></filter><rect x="20" y="20" width="160" height="160" fill="seagreen" filter="url(#f)"/></svg>`;
 

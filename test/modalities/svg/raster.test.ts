@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { rasterizeSvg, parseColor } from '../../../modalities/svg/raster.js';
-import { encodeRgbPng } from '../../../modalities/svg/png.js';
+import { encodePngScanlines, encodeRgbPng } from '../../../modalities/svg/png.js';
 import { hasKnownFont } from '../../../modalities/svg/fonts.js';
 import { codeOf } from '../../helpers/errors.js';
 
@@ -76,6 +76,28 @@ describe('rasterizeSvg', () => {
     expect(codeOf(() => rasterizeSvg(`<svg ${NS} width="10" height="10"><rect width="5" height="5"/></svg>`, { background: 'not-a-colour' }))).toBe('bad_config');
   });
 
+  it('gives the same pixels as RGB and as PNG, over a coloured background', async () => {
+    const svg = `<svg ${NS} width="40" height="20"><rect width="30" height="10" fill="teal" fill-opacity="0.6"/><circle cx="30" cy="12" r="6" fill="orange"/></svg>`;
+    const rgb = rasterizeSvg(svg, { width: 37, height: 23, background: '#102030' });
+    const both = rasterizeSvg(svg, { width: 37, height: 23, background: '#102030', png: true });
+    const pngOnly = rasterizeSvg(svg, { width: 37, height: 23, background: '#102030', png: true, rgb: false });
+    expect(Buffer.from(both.data).equals(Buffer.from(rgb.data))).toBe(true);
+    expect(pngOnly.data.length).toBe(0);
+    expect(Buffer.from(pngOnly.png!).equals(Buffer.from(both.png!))).toBe(true);
+    const { data, info } = await sharp(Buffer.from(both.png!)).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([37, 23, 3]);
+    expect(Buffer.from(data).equals(Buffer.from(rgb.data))).toBe(true);
+    expect(px(rgb, 0, 0)).toEqual([16, 32, 48]); // letterbox bar above
+  });
+
+  it('clamps a huge feMorphology radius instead of spending seconds on it', () => {
+    const svg = `<svg ${NS} viewBox="0 0 200 200"><filter id="f"><feMorphology radius="9999"/></filter><rect x="20" y="20" width="160" height="160" fill="teal" filter="url(#f)"/></svg>`;
+    const r = rasterizeSvg(svg, { width: 256, height: 256 });
+    expect(r.removed).toEqual(['feMorphology radius "9999" (clamped to 12.5)']);
+    expect(px(r, 128, 128)).toEqual([0, 128, 128]); // eroded by 16 px, the centre stays
+    expect(px(r, 30, 30)).toEqual([255, 255, 255]);
+  });
+
   it('is deterministic', () => {
     const svg = `<svg ${NS} viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="teal" stroke="black"/></svg>`;
     expect(Buffer.from(rasterizeSvg(svg).data).equals(Buffer.from(rasterizeSvg(svg).data))).toBe(true);
@@ -101,5 +123,13 @@ describe('encodeRgbPng', () => {
     expect([info.width, info.height, info.channels]).toEqual([w, h, 3]);
     expect(Buffer.from(data).equals(Buffer.from(rgb))).toBe(true);
     expect(() => encodeRgbPng(2, 2, new Uint8Array(3))).toThrow(RangeError);
+  });
+
+  it('encodes ready-made scanlines to the same file', () => {
+    const rgb = new Uint8Array(4 * 3 * 3).map((_, i) => (i * 53) & 255);
+    const rows = new Uint8Array(3 * (4 * 3 + 1));
+    for (let y = 0; y < 3; y++) rows.set(rgb.subarray(y * 12, (y + 1) * 12), y * 13 + 1);
+    expect(Buffer.from(encodePngScanlines(4, 3, rows, 1)).equals(Buffer.from(encodeRgbPng(4, 3, rgb, 1)))).toBe(true);
+    expect(() => encodePngScanlines(4, 3, rgb)).toThrow(RangeError);
   });
 });

@@ -65,6 +65,32 @@ describe('sanitizeSvg', () => {
     expect(codeOf(() => sanitizeSvg(huge))).toBe('too_large');
   });
 
+  it('clamps feMorphology radii over maxMorphologyRadius render pixels, and only those', () => {
+    const morph = (radius: string, filterAttrs = '') =>
+      `<svg ${NS} viewBox="0 0 200 200"><filter id="f"${filterAttrs}><feMorphology radius="${radius}"/></filter><rect width="100" height="100" filter="url(#f)"/></svg>`;
+    const size = { width: 256, height: 256 }; // 1.28 px per unit: 16 px = 12.5 units
+    const huge = sanitizeSvg(morph('9999'), { renderSize: size });
+    expect(huge.svg).toBe(morph('12.5'));
+    expect(huge.removed).toEqual(['feMorphology radius "9999" (clamped to 12.5)']);
+    expect(sanitizeSvg(morph('3 9999'), { renderSize: size }).svg).toBe(morph('3 12.5'));
+    expect(sanitizeSvg(morph('3,9999'), { renderSize: size, limits: { maxMorphologyRadius: 64 } }).svg).toBe(morph('3 50'));
+    // left alone: small radii, no render size, bounding-box units, values resvg ignores anyway
+    for (const [src, opts] of [
+      [morph('10'), { renderSize: size }],
+      [morph('9999'), {}],
+      [morph('0.9', ' primitiveUnits="objectBoundingBox"'), { renderSize: size }],
+      [morph('10 20 30'), { renderSize: size }],
+      [morph('NaN'), { renderSize: size }],
+      [morph(''), { renderSize: size }],
+    ] as const) {
+      expect(sanitizeSvg(src, opts).svg).toBe(src);
+    }
+    // the scale comes from width/height and viewBox together: 10 units over 1000 px
+    const wide = `<svg ${NS} width="1000" height="1000" viewBox="0 0 10 10"><filter id="f"><feMorphology radius="5"/></filter></svg>`;
+    expect(sanitizeSvg(wide, { renderSize: { width: 1000, height: 1000 } }).svg).toContain('radius="0.16"');
+    expect(codeOf(() => sanitizeSvg(morph('1'), { limits: { maxMorphologyRadius: 0 } }))).toBe('bad_config');
+  });
+
   it('says why malformed documents fail', () => {
     expect(codeOf(() => sanitizeSvg(''))).toBe('parse_error');
     expect(codeOf(() => sanitizeSvg(`<svg ${NS}><rect width="1"`))).toBe('parse_error');
