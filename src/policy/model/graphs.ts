@@ -6,6 +6,10 @@
  * - decode:  inputs_embeds [batch, seq, D], cos/sin, attn_mask [batch, 1, 1, seq, total],
  *            past_key.i / past_value.i [batch, kv, past, hd]
  *            -> logits [batch, vocab] of the last position, present_key.i / present_value.i
+ *            (the reference decode graph; sampling uses the cached one below)
+ * - cached decode (decoder-cached.ts): inputs_embeds, cos/sin, attn_mask [batch, 1, 1, seq, cap + seq],
+ *            cache_key.i / cache_value.i [batch, kv, cap, hd] (a caller-owned fixed-capacity cache)
+ *            -> logits [batch, vocab] of the last position, new_key.i / new_value.i [batch, kv, seq, hd]
  * - train:   input_ids, targets [batch, seq] (next token ids), loss_mask [batch, seq], cos/sin,
  *            attn_mask [batch, 1, 1, seq, seq], inv_temperature [] (+ vision inputs and
  *            image_index / is_image [batch, seq] when the batch has images)
@@ -21,6 +25,7 @@ import { grad } from '../graph/autodiff.js';
 import type { DType, Tensor } from '../graph/tensor.js';
 import type { QwenVLConfig } from './config.js';
 import { decoderStack, lmHead } from './decoder.js';
+import { cachedDecoderStack } from './decoder-cached.js';
 import { paramSpecs } from './params.js';
 import { attachLora, loraNames, type LoraSpec } from './lora.js';
 import { visionTower, type ParamLookup, type VisionInputs } from './vision.js';
@@ -114,6 +119,61 @@ export function buildDecodeGraph(cfg: QwenVLConfig, o: GraphBuildOptions = {}): 
   g.output('logits', lmHead(g, cfg, P, last, ['batch']));
   out.presentKeys.forEach((k, i) => g.output(`present_key.${i}`, k));
   out.presentValues.forEach((v, i) => g.output(`present_value.${i}`, v));
+  return g;
+}
+
+/** Parameters as initializers holding `weights` (baked into the model). */
+function bakedParams(g: GraphBuilder, cfg: QwenVLConfig, filter: (name: string, vision: boolean) => boolean, weights: ReadonlyMap<string, Float32Array>): ParamLookup {
+  const map = new Map<string, Tensor>();
+  for (const s of paramSpecs(cfg)) {
+    if (!filter(s.name, s.vision)) continue;
+    const w = weights.get(s.name);
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (!w || w.length !== n) throw new Error(`graph: weights of ${s.name} ${w ? `have ${w.length} values, expected ${n}` : 'are missing'}`);
+    map.set(s.name, g.initializer(s.name, w, s.shape));
+  }
+  return (name) => {
+    const t = map.get(name);
+    if (!t) throw new Error(`graph: parameter ${name} is not in this graph`);
+    return t;
+  };
+}
+
+export interface CachedDecodeGraphOptions extends GraphBuildOptions {
+  /**
+   * Bake these weights (Hugging Face names, adapters already merged) into the model as
+   * initializers instead of taking the parameters as inputs: ONNX Runtime then pre-packs the
+   * projection matrices once per session, which makes a small-batch step markedly cheaper.
+   * `lora` is ignored then (merge adapters into the weights first).
+   */
+  weights?: ReadonlyMap<string, Float32Array>;
+}
+
+/**
+ * The decode graph over a caller-owned KV cache (decoder-cached.ts): the cache is an input of
+ * fixed capacity, only the block's new keys/values are outputs (no per-step cache copies).
+ */
+export function buildCachedDecodeGraph(cfg: QwenVLConfig, o: CachedDecodeGraphOptions = {}): GraphBuilder {
+  const dt = o.dtype ?? 'float32';
+  const t = cfg.text;
+  const g = new GraphBuilder({ name: 'glimpse_decode_cached' });
+  const text = (_n: string, vision: boolean) => !vision;
+  const P = o.weights ? bakedParams(g, cfg, text, o.weights) : paramInputs(g, cfg, text, dt, o.lora);
+  const hidden = g.input('inputs_embeds', dt, ['batch', 'seq', t.hiddenSize]);
+  const cos = g.input('cos', dt, ['batch', 'seq', t.headDim]);
+  const sin = g.input('sin', dt, ['batch', 'seq', t.headDim]);
+  const mask = g.input('attn_mask', dt, ['batch', 1, 1, 'seq', 'total']);
+  const cacheKeys: Tensor[] = [];
+  const cacheValues: Tensor[] = [];
+  for (let i = 0; i < t.numHiddenLayers; i++) {
+    cacheKeys.push(g.input(`cache_key.${i}`, dt, ['batch', t.numKeyValueHeads, 'cap', t.headDim]));
+    cacheValues.push(g.input(`cache_value.${i}`, dt, ['batch', t.numKeyValueHeads, 'cap', t.headDim]));
+  }
+  const out = cachedDecoderStack(g, cfg, P, { hidden, cos, sin, mask, cacheKeys, cacheValues });
+  const last = g.reshape(g.slice(out.hidden, [-1], [2 ** 31 - 1], [1]), ['batch', t.hiddenSize]);
+  g.output('logits', lmHead(g, cfg, P, last, ['batch']));
+  out.newKeys.forEach((k, i) => g.output(`new_key.${i}`, k));
+  out.newValues.forEach((v, i) => g.output(`new_value.${i}`, v));
   return g;
 }
 

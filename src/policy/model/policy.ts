@@ -20,12 +20,13 @@ import { sampleToken } from '../sampling.js';
 import type { HfTokenizer } from '../tokenizer/load.js';
 import type { PolicyPrompt, Rollout, SamplingParams } from '../types.js';
 import type { QwenVLConfig } from './config.js';
-import { buildDecodeGraph, buildTrainGraph, buildVisionGraph, type Objective } from './graphs.js';
+import { buildCachedDecodeGraph, buildTrainGraph, buildVisionGraph, type Objective } from './graphs.js';
 import { imageTokenCount, paramFeeds, trainFeeds, visionFeeds, type Feeds, type ImagePatches, type TrainSequence } from './feeds.js';
 import { paramSpecs, type ParamMap } from './params.js';
 import { initLora, loraShapes, mergeLoraParams, readAdapter, resolveLora, type LoraOptions, type LoraSpec } from './lora.js';
 import { getRopeIndex, ropeOptionsFromConfig } from './rope-index.js';
-import { decoderMask, mropeTables } from './rope.js';
+import { mropeTables } from './rope.js';
+import { KvCache, prefillMask } from './kv-cache.js';
 
 export interface PolicyRuntimeOptions {
   provider?: ExecutionProvider;
@@ -81,7 +82,8 @@ export class QwenVLPolicy {
   readonly grads = new Map<string, Float32Array>();
   private readonly runtime: Required<Omit<PolicyRuntimeOptions, 'threads'>> & { threads?: number };
   private visionSession?: Promise<ort.InferenceSession>;
-  private decodeSession?: Promise<ort.InferenceSession>;
+  /** The sampling session with the weights it was built from (see {@link decodeSession}). */
+  private decodeBaked?: BakedSession;
   private readonly trainSessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly stopIds: Set<number>;
   private loraSpec?: LoraSpec;
@@ -108,11 +110,33 @@ export class QwenVLPolicy {
     return ids.length === 1 ? ids[0] : undefined;
   }
 
-  private session(which: 'vision' | 'decode'): Promise<ort.InferenceSession> {
-    const opts = { provider: this.runtime.provider, ...(this.runtime.threads ? { intraOpThreads: this.runtime.threads } : {}) };
+  private sessionOptions() {
+    return { provider: this.runtime.provider, ...(this.runtime.threads ? { intraOpThreads: this.runtime.threads } : {}) };
+  }
+
+  private session(_which: 'vision'): Promise<ort.InferenceSession> {
     const go = this.loraSpec ? { lora: this.loraSpec } : {};
-    if (which === 'vision') return (this.visionSession ??= createSession(buildVisionGraph(this.cfg, go), opts));
-    return (this.decodeSession ??= createSession(buildDecodeGraph(this.cfg, go), opts));
+    return (this.visionSession ??= createSession(buildVisionGraph(this.cfg, go), this.sessionOptions()));
+  }
+
+  /**
+   * The sampling session (cached decode graph) with the current decoder weights BAKED IN as
+   * initializers (adapters merged), so ONNX Runtime pre-packs the projections once instead of
+   * re-reading them as inputs at every step. Rebuilt only when the weights differ bit for bit from
+   * the ones it was built from (a compare of the decoder weights per call, a few ms); callers
+   * hold it with {@link BakedSession.users} so a replaced session is released when unused.
+   */
+  private async decodeSession(): Promise<BakedSession> {
+    const merged = this.mergedParams();
+    const current = new Map<string, Float32Array>();
+    for (const s of paramSpecs(this.cfg)) if (!s.vision) current.set(s.name, merged.get(s.name)!);
+    const prev = this.decodeBaked;
+    if (prev && sameWeights(prev.weights, current)) return prev;
+    const weights = new Map([...current].map(([k, v]) => [k, Float32Array.from(v)]));
+    const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), this.sessionOptions()), users: 0, stale: false };
+    this.decodeBaked = baked;
+    if (prev) retire(prev);
+    return baked;
   }
 
   private encode(text: string): number[] {
@@ -185,18 +209,30 @@ export class QwenVLPolicy {
     const n = sampling.n ?? 1;
     const maxNew = sampling.maxNewTokens ?? 128;
     const temperature = sampling.temperature ?? 1;
-    const opts = { temperature, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 };
     if (!Number.isInteger(n) || n < 1 || n > 4096) throw new GlimpseError('bad_argument', `generate: n must be an integer from 1 to 4096, got ${n}`);
     if (!Number.isInteger(maxNew) || maxNew < 1) throw new GlimpseError('bad_argument', `generate: maxNewTokens must be a positive integer, got ${maxNew}`);
     if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new GlimpseError('bad_argument', `generate: temperature must be ≥ 0, got ${temperature}`);
+    const baked = await this.decodeSession();
+    baked.users++;
+    try {
+      return await this.sample(prompts, await baked.session, sampling);
+    } finally {
+      baked.users--;
+      if (baked.stale) retire(baked);
+    }
+  }
+
+  private async sample(prompts: readonly EncodedPrompt[], decode: ort.InferenceSession, sampling: SamplingParams): Promise<Rollout[]> {
+    const n = sampling.n ?? 1;
+    const maxNew = sampling.maxNewTokens ?? 128;
+    const opts = { temperature: sampling.temperature ?? 1, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 };
     const rng = new Rng(sampling.seed ?? 0);
     const cfg = this.cfg;
     const D = cfg.text.hiddenSize;
     const hd = cfg.text.headDim;
     const KV = cfg.text.numKeyValueHeads;
     const L = cfg.text.numHiddenLayers;
-    const decode = await this.session('decode');
-    const decodeParams = paramFeeds(this.params, this.shapes, decode.inputNames);
+    const V = cfg.text.vocabSize;
     const out: Rollout[] = [];
     for (const [pi, prompt] of prompts.entries()) {
       let feats: Float32Array | undefined;
@@ -207,6 +243,11 @@ export class QwenVLPolicy {
       }
       const P = prompt.ids.length;
       const rope = getRopeIndex({ inputIds: [prompt.ids], imageGridThw: prompt.images.map((i) => i.grid) }, ropeOptionsFromConfig(cfg));
+      // the KV cache: per layer and kind one buffer [n, KV, cap, hd] written in place; the last
+      // sampled token is never fed, so P + maxNew - 1 slots suffice (allocated as far as needed)
+      const limit = P + maxNew - 1;
+      const cache = new KvCache(L, n, KV, Math.min(limit, P + 512), hd, limit);
+      // prefill (batch 1) against a one-slot dummy cache that is masked out
       const embeds = new Float32Array(P * D);
       this.embed(prompt.ids, feats, embeds, 0);
       const pre = mropeTables(cfg, rope.positionIds, 1, P);
@@ -214,43 +255,35 @@ export class QwenVLPolicy {
         inputs_embeds: new ort.Tensor('float32', embeds, [1, P, D]),
         cos: new ort.Tensor('float32', pre.cos, [1, P, hd]),
         sin: new ort.Tensor('float32', pre.sin, [1, P, hd]),
-        attn_mask: new ort.Tensor('float32', decoderMask(1, P, 0), [1, 1, 1, P, P]),
-        ...decodeParams,
+        attn_mask: new ort.Tensor('float32', prefillMask(P), [1, 1, 1, P, 1 + P]),
       };
-      const empty = new Float32Array(0);
+      const dummy = new ort.Tensor('float32', new Float32Array(KV * hd), [1, KV, 1, hd]);
       for (let i = 0; i < L; i++) {
-        feeds[`past_key.${i}`] = new ort.Tensor('float32', empty, [1, KV, 0, hd]);
-        feeds[`past_value.${i}`] = new ort.Tensor('float32', empty, [1, KV, 0, hd]);
+        feeds[`cache_key.${i}`] = dummy;
+        feeds[`cache_value.${i}`] = dummy;
       }
       let r = await decode.run(feeds);
-      // replicate the prompt's cache for the n samples
-      let past: Feeds = {};
-      for (let i = 0; i < L; i++) {
-        for (const kind of ['key', 'value'] as const) {
-          const t = r[`present_${kind}.${i}`]!;
-          const src = t.data as Float32Array;
-          const rep = new Float32Array(src.length * n);
-          for (let s = 0; s < n; s++) rep.set(src, s * src.length);
-          past[`past_${kind}.${i}`] = new ort.Tensor('float32', rep, [n, KV, P, hd]);
-        }
-      }
+      cache.append(r); // the prompt's keys/values, replicated for the n samples
+      // step inputs: buffers reused and updated in place
+      const e = new Float32Array(n * D);
+      const posIds = new Int32Array(3 * n);
+      const inputsEmbeds = new ort.Tensor('float32', e, [n, 1, D]);
       const tokens: number[][] = Array.from({ length: n }, () => []);
       const logprobs: number[][] = Array.from({ length: n }, () => []);
       const finish: (Rollout['finish'] | undefined)[] = new Array(n).fill(undefined);
       let logits = r.logits!.data as Float32Array; // [1, V] first, then [n, V]
-      const V = cfg.text.vocabSize;
+      const next: number[] = new Array<number>(n).fill(0);
       for (let step = 0; step < maxNew; step++) {
-        const next: number[] = [];
         for (let s = 0; s < n; s++) {
           if (finish[s]) {
-            next.push(tokens[s]![tokens[s]!.length - 1] ?? 0);
+            next[s] = tokens[s]![tokens[s]!.length - 1] ?? 0;
             continue;
           }
           const row = logits.length === V ? logits : logits.subarray(s * V, (s + 1) * V);
           const { token, logprob } = sampleToken(row, opts, rng);
           tokens[s]!.push(token);
           logprobs[s]!.push(logprob);
-          next.push(token);
+          next[s] = token;
           if (this.stopIds.has(token)) finish[s] = 'eos';
           else if (sampling.stop?.length) {
             const text = this.decode(tokens[s]!);
@@ -259,25 +292,16 @@ export class QwenVLPolicy {
           if (!finish[s] && tokens[s]!.length >= maxNew) finish[s] = 'length';
         }
         if (finish.every(Boolean)) break;
-        const past0 = P + step; // cache length before this token
-        const pos = P + rope.deltas[0]! + step;
-        const posIds = new Int32Array(3 * n).fill(pos);
+        posIds.fill(P + rope.deltas[0]! + step);
         const tab = mropeTables(cfg, posIds, n, 1);
-        const e = new Float32Array(n * D);
         this.embed(next, undefined, e, 0);
         r = await decode.run({
-          inputs_embeds: new ort.Tensor('float32', e, [n, 1, D]),
+          inputs_embeds: inputsEmbeds,
           cos: new ort.Tensor('float32', tab.cos, [n, 1, hd]),
           sin: new ort.Tensor('float32', tab.sin, [n, 1, hd]),
-          attn_mask: new ort.Tensor('float32', new Float32Array(n * (past0 + 1)), [n, 1, 1, 1, past0 + 1]),
-          ...past,
-          ...decodeParams,
+          ...cache.feeds(),
         });
-        past = {};
-        for (let i = 0; i < L; i++) {
-          past[`past_key.${i}`] = r[`present_key.${i}`]!;
-          past[`past_value.${i}`] = r[`present_value.${i}`]!;
-        }
+        cache.append(r);
         logits = r.logits!.data as Float32Array;
       }
       for (let s = 0; s < n; s++) {
@@ -461,12 +485,44 @@ export class QwenVLPolicy {
   }
 
   async release(): Promise<void> {
-    const all = [this.visionSession, this.decodeSession, ...this.trainSessions.values()].filter(Boolean) as Promise<ort.InferenceSession>[];
+    const all = [this.visionSession, ...this.trainSessions.values()].filter(Boolean) as Promise<ort.InferenceSession>[];
+    if (this.decodeBaked) retire(this.decodeBaked);
     this.visionSession = undefined;
-    this.decodeSession = undefined;
+    this.decodeBaked = undefined;
     this.trainSessions.clear();
     await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
   }
+}
+
+/** A decode session built with some weights baked in, and how many `generate` calls use it. */
+interface BakedSession {
+  weights: Map<string, Float32Array>;
+  session: Promise<ort.InferenceSession>;
+  users: number;
+  /** Replaced by a newer session: released once no call uses it. */
+  stale: boolean;
+}
+
+/** Marks a baked session as replaced, releasing it now if no call uses it. */
+function retire(b: BakedSession): void {
+  b.stale = true;
+  if (b.users !== 0) return; // in use (or already released: -1)
+  b.users = -1;
+  b.session.then((s) => s.release()).catch(() => undefined);
+}
+
+/** Bit-exact equality of two weight maps (same names, same float bits). */
+function sameWeights(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (!y || y.length !== x.length) return false;
+    if (x === y) continue;
+    const xu = new Int32Array(x.buffer, x.byteOffset, x.length);
+    const yu = new Int32Array(y.buffer, y.byteOffset, y.length);
+    for (let i = 0; i < xu.length; i++) if (xu[i] !== yu[i]) return false;
+  }
+  return true;
 }
 
 /** Images of prompts as RGB, for callers holding encoded files. */
