@@ -85,6 +85,7 @@ export const SftSchema = z
     batch_size: d(z.number().int().min(1).default(16), 'sequences per SFT step'),
     lr: d(z.number().positive().max(1).default(2e-3), 'peak SFT learning rate (AdamW, cosine decay)'),
     warmup_steps: d(z.number().int().min(0).default(20), 'linear warmup steps of SFT'),
+    weight_decay: d(z.number().min(0).default(0), 'decoupled weight decay of SFT (AdamW)'),
   })
   .strict();
 
@@ -105,12 +106,15 @@ export const TrainConfigSchema = z
     algorithm: d(AlgorithmSchema.default(AlgorithmSchema.parse({})), 'advantages, clipped surrogate, KL, loss aggregation'),
     optim: d(OptimSchema.default(OptimSchema.parse({})), 'AdamW and learning-rate schedule'),
     lora: d(LoraSchema.default(LoraSchema.parse({})), 'LoRA adapters (Hu et al. 2021)'),
+    freeze_vision: d(z.boolean().default(false), 'keep the vision tower and merger fixed during full fine-tuning (SFT and GRPO); LoRA has its own train_vision'),
     sft: d(SftSchema.default(SftSchema.parse({})), 'supervised warm start (glimpse sft) run first for a randomly initialised preset'),
     train_size: d(z.number().int().min(1).default(3000), 'synthetic training samples generated'),
     test_size: d(z.number().int().min(1).default(64), 'synthetic held-out samples generated'),
     micro_batch: d(z.number().int().min(1).default(16), 'sequences per graph run (memory bound); gradients accumulate over micro-batches'),
     eval_every: d(z.number().int().min(0).default(0), 'held-out evaluation every N steps (0 = only at start and end)'),
     eval_samples: d(z.number().int().min(1).default(64), 'held-out samples per evaluation'),
+    reward_workers: d(z.number().int().min(0).max(64).default(2), 'worker threads that score rollouts (0 = in the trainer\'s thread)'),
+    reward_timeout_s: d(z.number().positive().default(120), 'seconds one worker may spend on its share of a step\'s completions; past it they score 0 and the worker is replaced'),
     checkpoint_every: d(z.number().int().min(1).default(10), 'checkpoint every N steps'),
     threads: d(z.number().int().min(0).default(0), 'CPU threads for the graph runtime (0 = all cores)'),
     device: d(z.enum(['cpu', 'cuda']).default('cpu'), 'execution provider'),

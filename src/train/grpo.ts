@@ -3,7 +3,8 @@
  *
  *   1. prompts: `prompts_per_step` training samples (deterministic order from the seed);
  *   2. rollouts: G completions per prompt with per-token logprobs (old_logp);
- *   3. rewards: the task pipeline scores every completion (coordinates mapped to original units);
+ *   3. rewards: the task pipeline scores every completion (coordinates mapped to original units)
+ *      in `reward_workers` worker threads (reward-workers.ts);
  *   4. advantages: the configured estimator over each group of G (optionally DAPO dynamic
  *      sampling: groups whose rewards are all equal are dropped and more prompts drawn);
  *   5. accumulate: forward + objective + backward per micro-batch (`epochs` passes);
@@ -23,6 +24,7 @@ import { aggregate, evaluate } from './evaluate.js';
 import type { StopSignal } from './interrupt.js';
 import type { MetricsLog, MetricRow } from './metrics.js';
 import { Progress } from './progress.js';
+import { RolloutScorer } from './reward-workers.js';
 import { batchIndices } from './sft.js';
 import type { PromptCache, TaskData } from './task-data.js';
 
@@ -45,16 +47,16 @@ export interface GrpoRunOptions {
 }
 
 /** Rollouts and rewards for a list of samples (G each). */
-async function rollout(policy: QwenVLPolicy, data: TaskData, cache: PromptCache, samples: Sample[], cfg: TrainConfig, seed: number): Promise<Group[]> {
+async function rollout(policy: QwenVLPolicy, scorer: RolloutScorer, cache: PromptCache, samples: Sample[], cfg: TrainConfig, seed: number): Promise<Group[]> {
   const encs = await Promise.all(samples.map((s) => cache.prompt(s)));
   const r = cfg.rollout;
   const rollouts = await policy.generateEncoded(encs, { n: r.group_size, temperature: r.temperature, topP: r.top_p, topK: r.top_k, maxNewTokens: r.max_new_tokens, seed });
   const groups: Group[] = samples.map((sample, i) => ({ sample, enc: encs[i]!, rollouts: [], scored: [] }));
-  for (const ro of rollouts) {
-    const g = groups[ro.prompt]!;
-    g.rollouts.push(ro);
-    g.scored.push(await data.pipeline.score({ completion: ro.text, sample: g.sample, ...(g.enc.maps[0] ? { coords: g.enc.maps[0] } : {}) }));
-  }
+  for (const ro of rollouts) groups[ro.prompt]!.rollouts.push(ro);
+  const inputs = groups.flatMap((g) => g.rollouts.map((ro) => ({ completion: ro.text, sample: g.sample, ...(g.enc.maps[0] ? { coords: g.enc.maps[0] } : {}) })));
+  const scored = await scorer.score(inputs);
+  let k = 0;
+  for (const g of groups) for (let j = 0; j < g.rollouts.length; j++) g.scored.push(scored[k++]!);
   return groups;
 }
 
@@ -66,119 +68,128 @@ export async function runGrpo(policy: QwenVLPolicy, data: TaskData, cache: Promp
   if (o.optimizerState) stepper.optimizer.load(o.optimizerState);
   const objective = grpoObjective({ clipLow: a.clip_low, clipHigh: a.clip_high, dualClip: a.dual_clip, ratioLevel: a.ratio_level, klCoef: a.kl.mode === 'loss' ? a.kl.coef : 0, klEstimator: a.kl.estimator, entropyCoef: a.entropy_coef });
   const ref = a.kl.coef > 0 ? policy.frozenCopy() : undefined;
-  const progress = new Progress('grpo', cfg.steps, process.stderr, o.quiet);
-  const t0 = Date.now();
-  let tokensSeen = 0;
-  let step = o.startStep;
-  let drawn = 0;
-  for (; step < cfg.steps; step++) {
-    if (stop.requested) break;
-    const tStep = Date.now();
-    // 1–3. prompts, rollouts, rewards (with DAPO dynamic sampling when enabled)
-    let groups: Group[] = [];
-    for (let attempt = 0; attempt <= (a.dynamic_sampling ? a.dynamic_sampling_retries : 0); attempt++) {
-      const need = cfg.rollout.prompts_per_step - groups.length;
-      if (need <= 0) break;
-      const idx = batchIndices(data.train.length, cfg.rollout.prompts_per_step, step * 64 + attempt, cfg.seed + 1);
-      const fresh = await rollout(policy, data, cache, idx.slice(0, need).map((i) => data.train[i]!), cfg, cfg.seed * 100_003 + step * 131 + attempt);
-      drawn += fresh.length;
-      const keep = a.dynamic_sampling ? informativeGroups(fresh.flatMap((g) => g.scored.map((s) => s.reward)), G).map((i) => fresh[i]!) : fresh;
-      groups = groups.concat(keep);
-    }
-    const allScored = groups.flatMap((g) => g.scored);
-    const row: MetricRow = { phase: 'grpo', step: step + 1 };
-    if (groups.length === 0) {
-      log.append({ ...row, skipped: 'all groups had equal rewards' });
-      progress.update(step + 1, { skipped: 1 });
-      continue;
-    }
-    // 4. advantages
-    const rewards = allScored.map((s) => s.reward);
-    const advByRollout = computeAdvantages(a.advantage, { rewards, groupSize: G }, { difficultyWeighting: a.difficulty_weighting });
-    const seqsByRollout: TrainSequence[] = groups.flatMap((g) => g.rollouts.map((ro) => ({ ids: [...g.enc.ids, ...ro.tokens], promptLength: g.enc.ids.length, images: g.enc.images })));
-    // micro-batches of similar lengths: padding to each micro-batch's longest sequence wastes little
-    const order = seqsByRollout.map((_, i) => i).sort((x, y) => seqsByRollout[x]!.ids.length - seqsByRollout[y]!.ids.length || x - y);
-    const rollsByRollout = groups.flatMap((g) => g.rollouts);
-    const rolls = order.map((i) => rollsByRollout[i]!);
-    const seqs = order.map((i) => seqsByRollout[i]!);
-    const adv = Float64Array.from(order, (i) => advByRollout[i]!);
-    const oldLogp = rolls.map((r) => r.logprobs);
-    const weights = aggregationWeights(rolls.map((r) => r.tokens.length), a.loss_agg, cfg.rollout.max_new_tokens);
-    let refLogp: Float32Array[] | undefined;
-    if (ref) refLogp = await ref.logprobs(seqs, cfg.rollout.temperature, cfg.micro_batch);
-    // 5. accumulate (epochs × micro-batches) and 6. step
-    let loss = 0;
-    let entropy = 0;
-    let clipped = 0;
-    let approxKl = 0;
-    let kl = 0;
-    let tokens = 0;
-    let rep = { norm: 0, lr: 0 };
-    for (let epoch = 0; epoch < a.epochs; epoch++) {
-      for (let b = 0; b < seqs.length; b += cfg.micro_batch) {
-        const sl = <T,>(x: T[]) => x.slice(b, b + cfg.micro_batch);
-        const r = await policy.accumulate(sl(seqs), objective, {
-          perToken: { old_logp: sl(oldLogp), token_weight: sl(weights), ...(refLogp && a.kl.mode === 'loss' ? { ref_logp: sl(refLogp) } : {}) },
-          perSeq: { advantages: Float32Array.from(adv.subarray(b, b + cfg.micro_batch)) },
-        }, cfg.rollout.temperature);
-        loss += r.loss;
-        if (epoch === 0) {
-          r.logp.forEach((lp, k) => {
-            const old = oldLogp[b + k]!;
-            const A = adv[b + k]!;
-            for (let j = 0; j < lp.length; j++) {
-              const ratio = Math.exp(lp[j]! - old[j]!);
-              approxKl += ratio - 1 - Math.log(ratio);
-              if ((A > 0 && ratio > 1 + a.clip_high) || (A < 0 && ratio < 1 - a.clip_low)) clipped++;
-              if (refLogp) {
-                const rr = refLogp[b + k]![j]! - lp[j]!;
-                kl += Math.exp(rr) - rr - 1;
-              }
-            }
-            tokens += lp.length;
-          });
-          entropy += r.entropy.reduce((x, y) => x + y, 0);
-        }
-      }
-      const s = stepper.step(policy.gradients());
-      policy.zeroGrad();
-      rep = { norm: s.norm, lr: s.lr };
-    }
-    tokensSeen += tokens;
-    // metrics
-    const elapsed = (Date.now() - t0) / 1000;
-    const m = aggregate(allScored);
-    Object.assign(row, m, {
-      'reward/std': std(rewards),
-      kl: tokens ? kl / tokens : 0,
-      entropy: entropy / seqs.length,
-      clip_frac: tokens ? clipped / tokens : 0,
-      approx_kl: tokens ? approxKl / tokens : 0,
-      response_len: tokens / seqs.length,
-      loss,
-      grad_norm: rep.norm,
-      lr: rep.lr,
-      groups: groups.length,
-      prompts_drawn: drawn,
-      tokens_per_s: tokensSeen / Math.max(elapsed, 1e-9),
-      step_s: (Date.now() - tStep) / 1000,
-    });
-    log.append(row);
-    progress.update(step + 1, { reward: m['reward/mean'] ?? 0, ...(m['acc@0.5'] !== undefined ? { acc: m['acc@0.5'] } : {}), kl: row.kl as number, len: row.response_len as number });
-    const done = step + 1;
-    if (cfg.eval_every > 0 && done % cfg.eval_every === 0 && done < cfg.steps && data.test.length) {
-      const ev = await evaluate(policy, data.test.slice(0, cfg.eval_samples), data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens });
-      log.append({ phase: 'eval', step: done, ...ev.metrics });
-      o.onEval?.(done, ev.metrics);
-    }
-    if (done % cfg.checkpoint_every === 0 && done < cfg.steps) await save(done);
+  const scorer = await RolloutScorer.create(data.pipeline, { workers: cfg.reward_workers, timeoutS: cfg.reward_timeout_s, source: cfg.pipeline ?? `task ${data.name}`, log: (l) => process.stderr.write(`${l}\n`) });
+  try {
+    return await loop();
+  } finally {
+    await scorer.close();
   }
-  await save(step);
-  return { step, interrupted: step < cfg.steps };
 
-  async function save(s: number): Promise<void> {
-    const state: TrainerState = { step: s, phase: 'grpo', config: cfg, ...(o.startMetrics ? { startMetrics: o.startMetrics } : {}), elapsed: (Date.now() - t0) / 1000 };
-    await saveCheckpoint(o.out, policy, stepper.optimizer, state);
+  async function loop(): Promise<{ step: number; interrupted: boolean }> {
+    const progress = new Progress('grpo', cfg.steps, process.stderr, o.quiet);
+    const t0 = Date.now();
+    let tokensSeen = 0;
+    let step = o.startStep;
+    let drawn = 0;
+    for (; step < cfg.steps; step++) {
+      if (stop.requested) break;
+      const tStep = Date.now();
+      // 1–3. prompts, rollouts, rewards (with DAPO dynamic sampling when enabled)
+      let groups: Group[] = [];
+      for (let attempt = 0; attempt <= (a.dynamic_sampling ? a.dynamic_sampling_retries : 0); attempt++) {
+        const need = cfg.rollout.prompts_per_step - groups.length;
+        if (need <= 0) break;
+        const idx = batchIndices(data.train.length, cfg.rollout.prompts_per_step, step * 64 + attempt, cfg.seed + 1);
+        const fresh = await rollout(policy, scorer, cache, idx.slice(0, need).map((i) => data.train[i]!), cfg, cfg.seed * 100_003 + step * 131 + attempt);
+        drawn += fresh.length;
+        const keep = a.dynamic_sampling ? informativeGroups(fresh.flatMap((g) => g.scored.map((s) => s.reward)), G).map((i) => fresh[i]!) : fresh;
+        groups = groups.concat(keep);
+      }
+      const allScored = groups.flatMap((g) => g.scored);
+      const row: MetricRow = { phase: 'grpo', step: step + 1 };
+      if (groups.length === 0) {
+        log.append({ ...row, skipped: 'all groups had equal rewards' });
+        progress.update(step + 1, { skipped: 1 });
+        continue;
+      }
+      // 4. advantages
+      const rewards = allScored.map((s) => s.reward);
+      const advByRollout = computeAdvantages(a.advantage, { rewards, groupSize: G }, { difficultyWeighting: a.difficulty_weighting });
+      const seqsByRollout: TrainSequence[] = groups.flatMap((g) => g.rollouts.map((ro) => ({ ids: [...g.enc.ids, ...ro.tokens], promptLength: g.enc.ids.length, images: g.enc.images })));
+      // micro-batches of similar lengths: padding to each micro-batch's longest sequence wastes little
+      const order = seqsByRollout.map((_, i) => i).sort((x, y) => seqsByRollout[x]!.ids.length - seqsByRollout[y]!.ids.length || x - y);
+      const rollsByRollout = groups.flatMap((g) => g.rollouts);
+      const rolls = order.map((i) => rollsByRollout[i]!);
+      const seqs = order.map((i) => seqsByRollout[i]!);
+      const adv = Float64Array.from(order, (i) => advByRollout[i]!);
+      const oldLogp = rolls.map((r) => r.logprobs);
+      const weights = aggregationWeights(rolls.map((r) => r.tokens.length), a.loss_agg, cfg.rollout.max_new_tokens);
+      let refLogp: Float32Array[] | undefined;
+      if (ref) refLogp = await ref.logprobs(seqs, cfg.rollout.temperature, cfg.micro_batch);
+      // 5. accumulate (epochs × micro-batches) and 6. step
+      let loss = 0;
+      let entropy = 0;
+      let clipped = 0;
+      let approxKl = 0;
+      let kl = 0;
+      let tokens = 0;
+      let rep = { norm: 0, lr: 0 };
+      for (let epoch = 0; epoch < a.epochs; epoch++) {
+        for (let b = 0; b < seqs.length; b += cfg.micro_batch) {
+          const sl = <T,>(x: T[]) => x.slice(b, b + cfg.micro_batch);
+          const r = await policy.accumulate(sl(seqs), objective, {
+            perToken: { old_logp: sl(oldLogp), token_weight: sl(weights), ...(refLogp && a.kl.mode === 'loss' ? { ref_logp: sl(refLogp) } : {}) },
+            perSeq: { advantages: Float32Array.from(adv.subarray(b, b + cfg.micro_batch)) },
+          }, cfg.rollout.temperature);
+          loss += r.loss;
+          if (epoch === 0) {
+            r.logp.forEach((lp, k) => {
+              const old = oldLogp[b + k]!;
+              const A = adv[b + k]!;
+              for (let j = 0; j < lp.length; j++) {
+                const ratio = Math.exp(lp[j]! - old[j]!);
+                approxKl += ratio - 1 - Math.log(ratio);
+                if ((A > 0 && ratio > 1 + a.clip_high) || (A < 0 && ratio < 1 - a.clip_low)) clipped++;
+                if (refLogp) {
+                  const rr = refLogp[b + k]![j]! - lp[j]!;
+                  kl += Math.exp(rr) - rr - 1;
+                }
+              }
+              tokens += lp.length;
+            });
+            entropy += r.entropy.reduce((x, y) => x + y, 0);
+          }
+        }
+        const s = stepper.step(policy.gradients());
+        policy.zeroGrad();
+        rep = { norm: s.norm, lr: s.lr };
+      }
+      tokensSeen += tokens;
+      // metrics
+      const elapsed = (Date.now() - t0) / 1000;
+      const m = aggregate(allScored);
+      Object.assign(row, m, {
+        'reward/std': std(rewards),
+        kl: tokens ? kl / tokens : 0,
+        entropy: entropy / seqs.length,
+        clip_frac: tokens ? clipped / tokens : 0,
+        approx_kl: tokens ? approxKl / tokens : 0,
+        response_len: tokens / seqs.length,
+        loss,
+        grad_norm: rep.norm,
+        lr: rep.lr,
+        groups: groups.length,
+        prompts_drawn: drawn,
+        tokens_per_s: tokensSeen / Math.max(elapsed, 1e-9),
+        step_s: (Date.now() - tStep) / 1000,
+      });
+      log.append(row);
+      progress.update(step + 1, { reward: m['reward/mean'] ?? 0, ...(m['acc@0.5'] !== undefined ? { acc: m['acc@0.5'] } : {}), kl: row.kl as number, len: row.response_len as number });
+      const done = step + 1;
+      if (cfg.eval_every > 0 && done % cfg.eval_every === 0 && done < cfg.steps && data.test.length) {
+        const ev = await evaluate(policy, data.test.slice(0, cfg.eval_samples), data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens });
+        log.append({ phase: 'eval', step: done, ...ev.metrics });
+        o.onEval?.(done, ev.metrics);
+      }
+      if (done % cfg.checkpoint_every === 0 && done < cfg.steps) await save(done);
+    }
+    await save(step);
+    return { step, interrupted: step < cfg.steps };
+
+    async function save(s: number): Promise<void> {
+      const state: TrainerState = { step: s, phase: 'grpo', config: cfg, ...(o.startMetrics ? { startMetrics: o.startMetrics } : {}), elapsed: (Date.now() - t0) / 1000 };
+      await saveCheckpoint(o.out, policy, stepper.optimizer, state);
+    }
   }
 }
 

@@ -65,6 +65,8 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
     const policy = latest ? await loadPolicyFolder(latest.dir, runtime) : await loadPolicy(cfg.model, { seed: cfg.seed, ...runtime });
     // LoRA (docs/lora.md): train adapters only; checkpoints hold merged weights, so a resume adds fresh (B = 0) adapters to them
     if (cfg.lora.enabled) policy.enableLora({ rank: cfg.lora.rank, alpha: cfg.lora.alpha, targets: cfg.lora.targets, trainVision: cfg.lora.train_vision, seed: cfg.seed });
+    // the vision tower and merger (`visual.*`) stay fixed: only the language model trains
+    if (cfg.freeze_vision && !cfg.lora.enabled) policy.trainable = new Set([...policy.trainable].filter((n) => !n.startsWith('visual.')));
     const cache = new PromptCache(policy);
     const isPreset = !existsSync(cfg.model) && modelPresetNames().includes(cfg.model);
     // 1. supervised warm start (a preset starts from random weights)
@@ -73,7 +75,7 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
     if (inSft && sftSteps > 0 && (!latest || latest.state.step < sftSteps)) {
       say(`glimpse: supervised warm start: ${sftSteps} steps of ${cfg.sft.batch_size} (${data.task ? 'reference solutions of the task' : 'dataset answers'})`);
       const r = await runSft(policy, data, cache, log, stop, {
-        steps: sftSteps, batchSize: cfg.sft.batch_size, microBatch: cfg.micro_batch, lr: cfg.sft.lr, warmupSteps: Math.min(cfg.sft.warmup_steps, sftSteps), seed: cfg.seed,
+        steps: sftSteps, batchSize: cfg.sft.batch_size, microBatch: cfg.micro_batch, lr: cfg.sft.lr, warmupSteps: Math.min(cfg.sft.warmup_steps, sftSteps), weightDecay: cfg.sft.weight_decay, seed: cfg.seed,
         out, checkpointEvery: cfg.checkpoint_every * 5, config: cfg, ...(o.quiet ? { quiet: true } : {}),
       }, latest?.state.step ?? 0, latest ? join(latest.dir, OPTIMIZER_FILE) : undefined);
       if (r.interrupted) return { out, start: {}, final: {}, interrupted: true };

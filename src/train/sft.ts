@@ -23,6 +23,7 @@ export interface SftOptions {
   microBatch: number;
   lr: number;
   warmupSteps: number;
+  weightDecay?: number;
   seed: number;
   out: string;
   checkpointEvery: number;
@@ -42,7 +43,7 @@ export function batchIndices(n: number, batch: number, step: number, seed: numbe
 export async function runSft(policy: QwenVLPolicy, data: TaskData, cache: PromptCache, log: MetricsLog, stop: StopSignal, o: SftOptions, startStep = 0, optimizerState?: string): Promise<{ step: number; interrupted: boolean }> {
   const task = data.task;
   if (!task?.solution) throw new GlimpseError('not_available', `task ${data.name} has no reference solutions for SFT`);
-  const stepper = new OptimStepper(policy.trainableParams(), { lr: o.lr, warmup_steps: o.warmupSteps, schedule: 'cosine', max_grad_norm: 1.0, weight_decay: 0.0 }, o.steps);
+  const stepper = new OptimStepper(policy.trainableParams(), { lr: o.lr, warmup_steps: o.warmupSteps, schedule: 'cosine', max_grad_norm: 1.0, weight_decay: o.weightDecay ?? 0 }, o.steps);
   if (optimizerState) stepper.optimizer.load(optimizerState);
   const objective = sftObjective();
   const progress = new Progress('sft ', o.steps, process.stderr, o.quiet);
