@@ -132,7 +132,7 @@ export class QwenVLPolicy {
     for (const s of paramSpecs(this.cfg)) if (!s.vision) current.set(s.name, merged.get(s.name)!);
     const prev = this.decodeBaked;
     if (prev && sameWeights(prev.weights, current)) return prev;
-    const weights = new Map([...current].map(([k, v]) => [k, Float32Array.from(v)]));
+    const weights = new Map([...current].map(([k, v]) => [k, v.slice()]));
     const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), this.sessionOptions()), users: 0, stale: false };
     this.decodeBaked = baked;
     if (prev) retire(prev);
@@ -273,6 +273,7 @@ export class QwenVLPolicy {
       const finish: (Rollout['finish'] | undefined)[] = new Array(n).fill(undefined);
       let logits = r.logits!.data as Float32Array; // [1, V] first, then [n, V]
       const next: number[] = new Array<number>(n).fill(0);
+      const scratch = new Float64Array(V);
       for (let step = 0; step < maxNew; step++) {
         for (let s = 0; s < n; s++) {
           if (finish[s]) {
@@ -280,7 +281,7 @@ export class QwenVLPolicy {
             continue;
           }
           const row = logits.length === V ? logits : logits.subarray(s * V, (s + 1) * V);
-          const { token, logprob } = sampleToken(row, opts, rng);
+          const { token, logprob } = sampleToken(row, opts, rng, scratch);
           tokens[s]!.push(token);
           logprobs[s]!.push(logprob);
           next[s] = token;
@@ -518,9 +519,7 @@ function sameWeights(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string
     const y = b.get(k);
     if (!y || y.length !== x.length) return false;
     if (x === y) continue;
-    const xu = new Int32Array(x.buffer, x.byteOffset, x.length);
-    const yu = new Int32Array(y.buffer, y.byteOffset, y.length);
-    for (let i = 0; i < xu.length; i++) if (xu[i] !== yu[i]) return false;
+    if (!Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength))) return false; // memcmp
   }
   return true;
 }
