@@ -196,7 +196,7 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const clean = sanitizeSvg(source, { name, limits, renderSize: { width, height } });
 
   // loading a font file costs ~0.4 ms a render: only when the SVG has text
-  const font = /<(\w+:)?(text|tspan|textPath|tref)[\s>/]/.test(clean.svg) ? fontOptions() : NO_FONTS;
+  const font = /<(\w+:)?(text|tspan|textPath|tref)[\s>/]/.test(clean.svg) ? fontOptions(clean.svg) : NO_FONTS;
   const parse = (fitTo?: { mode: 'width' | 'height'; value: number }): Resvg => {
     try {
       return new Resvg(clean.svg, { font: font, logLevel: 'off', ...(fitTo ? { fitTo } : {}) });
