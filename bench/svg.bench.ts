@@ -1,20 +1,31 @@
 /**
- * SVG benchmark: renders per second at 256×256 (PNG out) over the SVG corpus (resvg's test suite
- * in ../shared/corpora/svg, 1,721 files, or a folder given as the first argument): glimpse's
- * render pool on all cores (sanitise + validity gate + resvg + PNG encode, one process per core)
- * beside Debian's cairosvg (the reference renderer of the SVG-RL papers, called there one file
- * after another in one Python process) on the same files in the same run. `--cairo-procs N`
- * runs cairosvg in N processes instead (N = the number of cores compares like with like).
+ * SVG benchmark: renders per second at 256×256 over the SVG corpus (resvg's test suite in
+ * ../shared/corpora/svg, 1,721 files, or a folder given as the first argument): glimpse's render
+ * pool on all cores beside Debian's cairosvg (the reference renderer of the SVG-RL papers, called
+ * there one file after another in one Python process) on the same files in the same run.
+ * `--cairo-procs N` runs cairosvg in N processes instead (N = the number of cores compares
+ * like with like).
  *
  *   apt-get install -y python3-cairosvg      (installs into /usr/bin/python3)
  *   npm run bench -- svg [corpus-dir] [--cairo-procs N]     (about 1–2 minutes)
  *
+ * What each side does per file, timed from the file's path to a PNG file's bytes in memory:
+ * - cairosvg: reads the file, `svg2png(bytestring, output_width=256, output_height=256)`: parse,
+ *   draw with cairo, PNG with alpha (libpng's default zlib level).
+ * - glimpse: the parent reads the file, sends it to a pool process, which sanitises it (scripts,
+ *   external references, limits), renders it with resvg fitted into 256×256, composites it over
+ *   white and encodes an RGB PNG (zlib level 1: faster, files ~1.5× larger than level 9); the
+ *   PNG comes back to the parent (no raw pixels are returned: `rgb: false`).
+ * Mean PNG sizes of both are printed. Not the same drawing work: resvg draws the filters, masks
+ * and text cairosvg skips or fails on (its failures count as processed files, as glimpse's do);
+ * glimpse clamps feMorphology radii to 16 px (its `maxMorphologyRadius` limit, like librsvg's
+ * 10 px; one corpus file has radius 9999, which would cost resvg ~2.5 s).
+ *
  * Both renderers stay warm for the whole run and take the corpus in 8 interleaved chunks
  * (glimpse, cairosvg, glimpse, …), so a machine whose load changes during the run slows both
- * alike. Failures count as processed files for both (an invalid SVG still costs a parse);
- * per-file timeout 10 s for both. Also printed: CPU milliseconds per file of each renderer on one
- * thread over a sample (insensitive to other load). Ends with `RESULT svg_vs_cairosvg <ratio>`
- * (glimpse renders/s over cairosvg renders/s, wall clock).
+ * alike; per-file timeout 10 s for both. Also printed: CPU milliseconds per file of each renderer
+ * on one thread over a sample, after a warm-up (insensitive to other load). Ends with
+ * `RESULT svg_vs_cairosvg <ratio>` (glimpse renders/s over cairosvg renders/s, wall clock).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -95,12 +106,12 @@ def render(path):
     signal.alarm(10)
     try:
         with open(path, 'rb') as f:
-            cairosvg.svg2png(bytestring=f.read(), output_width=SIZE, output_height=SIZE)
-        return 'ok'
+            png = cairosvg.svg2png(bytestring=f.read(), output_width=SIZE, output_height=SIZE)
+        return ('ok', len(png))
     except Timeout:
-        return 'timeout'
+        return ('timeout', 0)
     except BaseException:
-        return 'error'
+        return ('error', 0)
     finally:
         signal.alarm(0)
 
@@ -119,10 +130,11 @@ if __name__ == '__main__':
             continue
         t0 = time.perf_counter()
         out = pool.map(render, req['files'], chunksize=4) if pool else [render(f) for f in req['files']]
+        seconds = time.perf_counter() - t0
         codes = {}
-        for o in out:
+        for o, _ in out:
             codes[o] = codes.get(o, 0) + 1
-        print(json.dumps({'seconds': time.perf_counter() - t0, 'codes': codes}), flush=True)
+        print(json.dumps({'seconds': seconds, 'codes': codes, 'png_bytes': sum(n for _, n in out)}), flush=True)
 `;
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-svg-bench-'));
 const script = join(dir, 'cairo_bench.py');
@@ -146,6 +158,10 @@ await ask({ files: warm });
 
 let gSec = 0;
 let cSec = 0;
+let gPng = 0;
+let cPng = 0;
+const gChunks: number[] = [];
+const cChunks: number[] = [];
 const gCodes: Record<string, number> = {};
 const cCodes: Record<string, number> = {};
 for (let k = 0; k < CHUNKS; k++) {
@@ -153,31 +169,41 @@ for (let k = 0; k < CHUNKS; k++) {
   const hi = Math.floor(((k + 1) * files.length) / CHUNKS);
   const t0 = performance.now();
   const outcomes = await Promise.all(
-    texts.slice(lo, hi).map((t, i) =>
-      pool.render(t, { width: SIZE, height: SIZE, png: true, rgb: false, name: files[lo + i] }).then(
-        () => 'ok',
+    files.slice(lo, hi).map((f) =>
+      pool.render(readFileSync(f, 'utf8'), { width: SIZE, height: SIZE, png: true, rgb: false, name: f }).then(
+        (r) => {
+          gPng += r.png?.length ?? 0;
+          return 'ok';
+        },
         (e: { code?: string }) => e.code ?? 'error',
       ),
     ),
   );
-  gSec += (performance.now() - t0) / 1000;
+  gChunks.push((performance.now() - t0) / 1000);
+  gSec += gChunks[k]!;
   for (const o of outcomes) gCodes[o] = (gCodes[o] ?? 0) + 1;
-  const c = await ask<{ seconds: number; codes: Record<string, number> }>({ files: files.slice(lo, hi) });
+  const c = await ask<{ seconds: number; codes: Record<string, number>; png_bytes: number }>({ files: files.slice(lo, hi) });
   cSec += c.seconds;
+  cChunks.push(c.seconds);
+  cPng += c.png_bytes;
   for (const [code, n] of Object.entries(c.codes)) cCodes[code] = (cCodes[code] ?? 0) + n;
 }
 await pool.close();
 
 // CPU time per file on one thread, over every 8th file (not the two pathological ones)
 const sample = files.map((f, i) => [f, texts[i]!] as const).filter(([f], i) => i % 8 === 0 && !/huge-(region|radius)/.test(f));
-const c0 = process.cpuUsage();
-for (const [, t] of sample) {
-  try {
-    rasterizeSvg(t, { width: SIZE, height: SIZE, png: true });
-  } catch {
-    /* counted like cairosvg's failures */
+const renderSample = (): void => {
+  for (const [, t] of sample) {
+    try {
+      rasterizeSvg(t, { width: SIZE, height: SIZE, png: true, rgb: false });
+    } catch {
+      /* counted like cairosvg's failures */
+    }
   }
-}
+};
+renderSample(); // warm-up: this thread has not rendered before (cairosvg's has)
+const c0 = process.cpuUsage();
+renderSample();
 const cu = process.cpuUsage(c0);
 const gCpuMs = (cu.user + cu.system) / 1000 / sample.length;
 const cCpuMs = (await ask<{ cpu_ms: number }>({ cpu: sample.map(([f]) => f) })).cpu_ms;
@@ -189,6 +215,10 @@ const cRate = files.length / cSec;
 const procs = `${cairoProcs} process${cairoProcs > 1 ? 'es' : ''}`;
 console.log(`glimpse  : ${gSec.toFixed(2)} s, ${gRate.toFixed(1)} files/s  ${JSON.stringify(gCodes)}  (pool of ${cores})`);
 console.log(`cairosvg : ${cSec.toFixed(2)} s, ${cRate.toFixed(1)} files/s  ${JSON.stringify(cCodes)}  (${procs})`);
+console.log(`chunks   : glimpse ${gChunks.map((x) => x.toFixed(2)).join(' ')} s; cairosvg ${cChunks.map((x) => x.toFixed(2)).join(' ')} s`);
+const okG = gCodes.ok ?? 0;
+const okC = cCodes.ok ?? 0;
+console.log(`png size : glimpse ${(gPng / Math.max(1, okG) / 1024).toFixed(1)} KiB (RGB, zlib 1), cairosvg ${(cPng / Math.max(1, okC) / 1024).toFixed(1)} KiB (RGBA) on average`);
 console.log(`cpu/file : glimpse ${gCpuMs.toFixed(2)} ms, cairosvg ${cCpuMs.toFixed(2)} ms on one thread (${sample.length} files; ratio ${(cCpuMs / gCpuMs).toFixed(2)}x)`);
 console.log(`ratio    : ${(gRate / cRate).toFixed(2)}x (target >= 3x; glimpse on ${cores} cores, cairosvg in ${procs})`);
 console.log(`RESULT svg_vs_cairosvg ${(gRate / cRate).toFixed(2)}`);
