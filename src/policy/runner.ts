@@ -27,6 +27,12 @@ export interface RunnerOptions {
   intraOpThreads?: number;
   /** Threads across independent ops (default 1: sequential execution). */
   interOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for work (ONNX Runtime's default, true). Spinning
+   * saves microseconds per op on an idle machine but burns a core per waiting thread, which on a
+   * shared or oversubscribed machine slows runs of many small ops (a decode step) several-fold.
+   */
+  spinning?: boolean;
   /** ONNX Runtime graph optimisation level (default `all`). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Most sessions kept (least recently used evicted, default 8). */
@@ -53,6 +59,7 @@ export function sessionOptions(o: RunnerOptions = {}): ort.InferenceSession.Sess
     interOpNumThreads: inter,
     executionMode: inter > 1 ? 'parallel' : 'sequential',
     graphOptimizationLevel: o.optimization ?? 'all',
+    ...(o.spinning === false ? { extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } } } : {}),
   };
 }
 

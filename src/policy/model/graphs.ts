@@ -170,8 +170,7 @@ export function buildCachedDecodeGraph(cfg: QwenVLConfig, o: CachedDecodeGraphOp
     cacheValues.push(g.input(`cache_value.${i}`, dt, ['batch', t.numKeyValueHeads, 'cap', t.headDim]));
   }
   const out = cachedDecoderStack(g, cfg, P, { hidden, cos, sin, mask, cacheKeys, cacheValues });
-  const last = g.reshape(g.slice(out.hidden, [-1], [2 ** 31 - 1], [1]), ['batch', t.hiddenSize]);
-  g.output('logits', lmHead(g, cfg, P, last, ['batch']));
+  g.output('logits', lmHead(g, cfg, P, out.hidden, ['batch']));
   out.newKeys.forEach((k, i) => g.output(`new_key.${i}`, k));
   out.newValues.forEach((v, i) => g.output(`new_value.${i}`, v));
   return g;

@@ -133,7 +133,9 @@ export class QwenVLPolicy {
     const prev = this.decodeBaked;
     if (prev && sameWeights(prev.weights, current)) return prev;
     const weights = new Map([...current].map(([k, v]) => [k, v.slice()]));
-    const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), this.sessionOptions()), users: 0, stale: false };
+    // no spin-waiting: a step is ~150 small kernels, and spinning threads starve each other (and
+    // everything else) wherever the cores are shared
+    const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), { ...this.sessionOptions(), spinning: false }), users: 0, stale: false };
     this.decodeBaked = baked;
     if (prev) retire(prev);
     return baked;

@@ -70,6 +70,16 @@ describe('GraphRunner', () => {
     const o = sessionOptions();
     expect(o.graphOptimizationLevel).toBe('all');
     expect(o.executionProviders).toEqual(['cpu']);
+    expect(o.extra).toBeUndefined();
+  });
+
+  it('spinning: false turns off spin-waiting of the thread pools, and such a session computes the same', async () => {
+    const o = sessionOptions({ spinning: false, intraOpThreads: 2 });
+    expect(o.extra).toEqual({ session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } });
+    const s = await createSession(scaleGraph(), { spinning: false, intraOpThreads: 2 });
+    const r = await s.run(feed(2, 3));
+    expect(Array.from(r.y!.data as Float32Array)).toEqual([0, 2, 4, 6, 8, 10]);
+    await s.release();
   });
 
   it('cuda: runs when this onnxruntime-node has it, else a clear not_available error', async () => {
