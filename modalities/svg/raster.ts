@@ -113,7 +113,7 @@ function rootAspect(root: { width?: string; height?: string; viewBox?: string })
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-interface Rendered {
+export interface Rendered {
   /** Premultiplied RGBA, `width` pixels a row. */
   rgba: Uint8Array;
   width: number;
@@ -128,8 +128,9 @@ interface Rendered {
  * Fills `out` (`height` rows of `stride` bytes, RGB from byte `lead` of each row; bytes before
  * it are set to 0) with the background, then composites the premultiplied render over it.
  * Returns whether any pixel had alpha > 0 (the validity gate's "something visible").
+ * Exported for tests.
  */
-function composite(src: Rendered, out: Uint8Array, stride: number, lead: number, width: number, height: number, bg: [number, number, number]): boolean {
+export function composite(src: Rendered, out: Uint8Array, stride: number, lead: number, width: number, height: number, bg: [number, number, number]): boolean {
   const [br, bgc, bb] = bg;
   if (br === bgc && bgc === bb) out.fill(br);
   else {
@@ -142,44 +143,58 @@ function composite(src: Rendered, out: Uint8Array, stride: number, lead: number,
   }
   if (lead > 0) for (let y = 0; y < height; y++) out.fill(0, y * stride, y * stride + lead);
   const { rgba, rw, rh, ox, oy } = src;
-  let ink = false;
-  // the render as 32-bit pixels (a<<24 | b<<16 | g<<8 | r on little-endian machines): one read
-  // per pixel, and the (usually many) transparent pixels cost one comparison
-  const px = LITTLE_ENDIAN && (rgba.byteOffset & 3) === 0 ? new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.byteLength >>> 2) : undefined;
-  for (let y = 0; y < rh; y++) {
-    let s = y * src.width;
-    const end = s + rw;
-    let d = (y + oy) * stride + lead + ox * 3;
-    for (; s < end; s++, d += 3) {
-      let r: number, g: number, b: number, a: number;
-      if (px) {
-        const v = px[s]!;
-        a = v >>> 24;
-        if (a === 0) continue;
-        r = v & 255;
-        g = (v >>> 8) & 255;
-        b = (v >>> 16) & 255;
-      } else {
-        a = rgba[s * 4 + 3]!;
-        if (a === 0) continue;
-        r = rgba[s * 4]!;
-        g = rgba[s * 4 + 1]!;
-        b = rgba[s * 4 + 2]!;
-      }
-      ink = true;
-      if (a === 255) {
-        out[d] = r;
-        out[d + 1] = g;
-        out[d + 2] = b;
-      } else {
-        const k = (255 - a) / 255;
-        out[d] = Math.min(255, Math.round(r + br * k));
-        out[d + 1] = Math.min(255, Math.round(g + bgc * k));
-        out[d + 2] = Math.min(255, Math.round(b + bb * k));
+  let ink = 0;
+  if (LITTLE_ENDIAN && (rgba.byteOffset & 3) === 0) {
+    // the render as 32-bit pixels (a<<24 | b<<16 | g<<8 | r): one read per pixel, and a run of
+    // transparent pixels (premultiplied: all four bytes 0) is skipped at once
+    const px = new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.byteLength >>> 2);
+    for (let y = 0; y < rh; y++) {
+      let s = y * src.width;
+      const end = s + rw;
+      let d = (y + oy) * stride + lead + ox * 3;
+      while (s < end) {
+        let v = px[s]!;
+        if (v === 0) {
+          const s0 = s;
+          while (++s < end && px[s] === 0);
+          d += (s - s0) * 3;
+          continue;
+        }
+        const a = v >>> 24;
+        ink |= a;
+        if (a === 255) {
+          out[d] = v;
+          out[d + 1] = v >>> 8;
+          out[d + 2] = v >>> 16;
+        } else if (a !== 0) {
+          const k = (255 - a) / 255;
+          out[d] = Math.min(255, Math.round((v & 255) + br * k));
+          v >>>= 8;
+          out[d + 1] = Math.min(255, Math.round((v & 255) + bgc * k));
+          v >>>= 8;
+          out[d + 2] = Math.min(255, Math.round((v & 255) + bb * k));
+        }
+        s++;
+        d += 3;
       }
     }
+    return ink !== 0;
   }
-  return ink;
+  for (let y = 0; y < rh; y++) {
+    let s = y * src.width * 4;
+    const end = s + rw * 4;
+    let d = (y + oy) * stride + lead + ox * 3;
+    for (; s < end; s += 4, d += 3) {
+      const a = rgba[s + 3]!;
+      if (a === 0) continue;
+      ink = 1;
+      const k = (255 - a) / 255;
+      out[d] = Math.min(255, Math.round(rgba[s]! + br * k));
+      out[d + 1] = Math.min(255, Math.round(rgba[s + 1]! + bgc * k));
+      out[d + 2] = Math.min(255, Math.round(rgba[s + 2]! + bb * k));
+    }
+  }
+  return ink !== 0;
 }
 
 /**

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { rasterizeSvg, parseColor } from '../../../modalities/svg/raster.js';
+import fc from 'fast-check';
+import { rasterizeSvg, parseColor, composite } from '../../../modalities/svg/raster.js';
 import { encodePngScanlines, encodeRgbPng } from '../../../modalities/svg/png.js';
 import { hasKnownFont } from '../../../modalities/svg/fonts.js';
 import { codeOf } from '../../helpers/errors.js';
@@ -96,6 +97,36 @@ describe('rasterizeSvg', () => {
     expect(r.removed).toEqual(['feMorphology radius "9999" (clamped to 12.5)']);
     expect(px(r, 128, 128)).toEqual([0, 128, 128]); // eroded by 16 px, the centre stays
     expect(px(r, 30, 30)).toEqual([255, 255, 255]);
+  });
+
+  it('composites any premultiplied render the same whether its bytes are 4-aligned or not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.uint8Array({ minLength: 324, maxLength: 324 }), (w, h, noise) => {
+        // premultiplied: colour bytes never above alpha; many pixels fully transparent
+        const rgba = new Uint8Array(w * h * 4);
+        for (let p = 0; p < w * h; p++) {
+          const a = noise[p * 4]! < 100 ? 0 : noise[p * 4]! > 200 ? 255 : noise[p * 4]!;
+          rgba[p * 4 + 3] = a;
+          for (let c = 0; c < 3; c++) rgba[p * 4 + c] = Math.min(a, noise[p * 4 + c + 1]!);
+        }
+        const shifted = new Uint8Array(rgba.length + 1).subarray(1);
+        shifted.set(rgba);
+        const W = w + 2;
+        const H = h + 1;
+        const run = (px: Uint8Array) => {
+          const out = new Uint8Array((W * 3 + 1) * H);
+          const ink = composite({ rgba: px, width: w, rw: w, rh: h, ox: 1, oy: 1 }, out, W * 3 + 1, 1, W, H, [16, 32, 48]);
+          return { ink, out: Buffer.from(out) };
+        };
+        const a = run(rgba);
+        const b = run(shifted);
+        expect(b.ink).toBe(a.ink);
+        expect(a.out.equals(b.out)).toBe(true);
+        expect(a.ink).toBe(rgba.some((_, i) => i % 4 === 3 && rgba[i]! > 0));
+        expect(Array.from(a.out.subarray(0, 4))).toEqual([0, 16, 32, 48]); // filter byte, then the background
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('is deterministic', () => {
