@@ -17,7 +17,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -109,6 +109,11 @@ function bundledChild(): string | null {
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, text);
       renameSync(tmp, file);
+      // bundles of older sources: removed after a day (a pool started before may still need one)
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f);
+        if (/^svg-render-child-[0-9a-f]+\.mjs(\.\d+\.tmp)?$/.test(f) && p !== file && Date.now() - statSync(p).mtimeMs > 86_400_000) rmSync(p, { force: true });
+      }
     }
     sourceBundle = file;
   } catch {

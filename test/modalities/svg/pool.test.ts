@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SvgRenderPool } from '../../../modalities/svg/pool.js';
 import { rasterizeSvg } from '../../../modalities/svg/raster.js';
 import { renderSvg, checkSvg, renderSvgPng } from '../../../modalities/svg/render.js';
@@ -59,6 +62,17 @@ describe('SvgRenderPool', () => {
     expect(await codeOf(pool.render('<svg'))).toBe('parse_error');
     expect(await codeOf(pool.render(`<svg ${NS} viewBox="0 0 0 0"/>`))).toBe('zero_viewbox');
     expect(await codeOf(pool.render('x'.repeat((1 << 20) + 1)))).toBe('too_large');
+  });
+
+  it('from TypeScript sources, starts its processes from one bundled module (no TypeScript loader in them)', async () => {
+    await pool.render(circle(7));
+    const dir = resolve(fileURLToPath(new URL('../../../', import.meta.url)), 'node_modules/.cache/glimpse');
+    const bundles = readdirSync(dir).filter((f) => /^svg-render-child-[0-9a-f]{16}\.mjs$/.test(f));
+    expect(bundles.length).toBeGreaterThan(0);
+    const newest = bundles.map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+    const text = readFileSync(newest, 'utf8');
+    expect(text).toContain('function rasterizeSvg');
+    expect(text).toMatch(/from "@resvg\/resvg-js"/); // the native renderer stays outside the bundle
   });
 
   it('rejects bad pool settings and work after close', async () => {
