@@ -30,8 +30,15 @@
  * On a machine shared with other jobs, ONNX Runtime's spinning thread pool suffers from
  * oversubscription; `--threads 1` then gives steadier figures (both engines get the same setting).
  *
+ * 3. Padding of variable-length sequences in training micro-batches: the rollouts sampled in (1)
+ *    (one image prompt + each completion as sampled), split as the trainer does (sorted by
+ *    length, chunks of 16) and by `planMicroBatches` (sorted, each micro-batch ≤ 10 % padded
+ *    token slots, src/policy/model/batching.ts): token and attention waste of each split, and
+ *    the real tokens per second of forward + backward over all its micro-batches.
+ *
  * Prints `RESULT policy_decode_tokens_per_s`, `RESULT policy_decode_vs_transformersjs`,
- * `RESULT policy_decode_after_update_vs_transformersjs`, `RESULT policy_train_mfu`. Headlines
+ * `RESULT policy_decode_after_update_vs_transformersjs`, `RESULT policy_train_mfu`,
+ * `RESULT policy_train_padding_waste_sorted`, `RESULT policy_train_padding_waste_bounded`. Headlines
  * are best-of-rounds on each side (glimpse's best rate over transformers.js' best; the fastest
  * step over the fastest MatMul), since load from other jobs only ever slows a run down; the
  * median of the per-round ratios is printed too.
@@ -47,6 +54,7 @@ import { paramSpecs } from '../src/policy/model/params.js';
 import { exportTransformersJs } from '../src/policy/export/transformersjs.js';
 import { aggregationWeights, grpoObjective } from '../src/grpo/objectives.js';
 import type { TrainSequence } from '../src/policy/model/feeds.js';
+import { paddingStats, planMicroBatches, sortedChunks } from '../src/policy/model/batching.js';
 import type { RgbImage } from '../modalities/types.js';
 
 const argRounds = process.argv.indexOf('--rounds');
@@ -57,6 +65,9 @@ const threads = argThreads > 0 ? Math.max(1, Number(process.argv[argThreads + 1]
 const N_SAMPLES = 8;
 const NEW_TOKENS = 128;
 const TRAIN_BATCH = 16;
+/** Micro-batch size of the padding measurement (the trainer's default micro_batch) and the waste bound of the planned split. */
+const MICRO_BATCH = 16;
+const MAX_WASTE = 0.1;
 
 function image(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -92,10 +103,15 @@ const tjsInputs = {
 const promptLen = (tjsInputs.input_ids.dims as number[])[1]!;
 const stopIds = new Set<number>([cfg.tokens.eosTokenIds, ...['<|im_end|>', '<|endoftext|>'].map((t) => policy.tokenizer.encode(t, { add_special_tokens: false }) as number[])].flat());
 
-async function glimpseDecode(seed: number): Promise<{ tokens: number; s: number }> {
+/** Completions of the headline rounds (token ids), reused for the padding measurement. */
+const completions: number[][] = [];
+
+async function glimpseDecode(seed: number, keep = false): Promise<{ tokens: number; s: number }> {
   const t0 = performance.now();
   const r = await policy.generate([{ text: PROMPT, images: [img] }], { n: N_SAMPLES, maxNewTokens: NEW_TOKENS, temperature: 1, seed });
-  return { tokens: r.reduce((a, x) => a + x.tokens.length, 0), s: (performance.now() - t0) / 1000 };
+  const s = (performance.now() - t0) / 1000;
+  if (keep) completions.push(...r.map((x) => x.tokens));
+  return { tokens: r.reduce((a, x) => a + x.tokens.length, 0), s };
 }
 
 async function tjsDecode(): Promise<{ tokens: number; s: number }> {
@@ -118,7 +134,7 @@ const decodeRatios: number[] = [];
 let bestGlimpse = 0;
 let bestTjs = 0;
 for (let round = 0; round < rounds; round++) {
-  const a = await glimpseDecode(round);
+  const a = await glimpseDecode(round, true);
   const b = await tjsDecode();
   const ra = a.tokens / a.s;
   const rb = b.tokens / b.s;
@@ -215,6 +231,33 @@ for (let round = 0; round < rounds; round++) {
   console.log(`train round ${round + 1}: step ${(stepT * 1000).toFixed(0)} ms = ${(sr / 1e9).toFixed(1)} GFLOP/s; fastest of ${n} MatMuls = ${(pr / 1e9).toFixed(1)} GFLOP/s; ratio ${(sr / pr).toFixed(3)}`);
 }
 await peak.release();
+
+// ---------- 3. padding of variable-length rollouts in training micro-batches ----------
+// the rollouts sampled above (prompt + completion, lengths as sampling made them), split as the
+// trainer does (sorted by length, chunks of micro_batch) and by the bounded plan (batching.ts)
+const rollSeqs: TrainSequence[] = completions.map((c) => ({ ids: [...enc.ids, ...c], promptLength: enc.ids.length, images: enc.images }));
+const lengths = rollSeqs.map((x) => x.ids.length);
+const plans = { sorted: sortedChunks(lengths, MICRO_BATCH), bounded: planMicroBatches(lengths, { maxSequences: MICRO_BATCH, maxWaste: MAX_WASTE }) };
+const padding: Record<string, { waste: number; attn: number; runs: number; tokPerS: number }> = {};
+for (const [name, plan] of Object.entries(plans)) {
+  const st = paddingStats(lengths, plan);
+  let best = Infinity;
+  for (let round = 0; round < Math.min(rounds, 2); round++) {
+    const t0 = performance.now();
+    for (const b of plan) {
+      const part = b.map((i) => rollSeqs[i]!);
+      const n = part.map((x) => x.ids.length - x.promptLength);
+      await policy.accumulate(part, objective, {
+        perToken: { old_logp: n.map((k) => new Float32Array(k).fill(-6.9)), token_weight: aggregationWeights(n, 'token-mean') },
+        perSeq: { advantages: Float32Array.from(b, (i) => (i % 2 ? 1 : -1)) },
+      });
+    }
+    policy.zeroGrad();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  padding[name] = { waste: st.tokenWaste, attn: st.attentionWaste, runs: st.microBatches, tokPerS: st.tokens / best };
+  console.log(`padding ${name.padEnd(8)} ${st.microBatches} micro-batches of ≤${MICRO_BATCH} over ${lengths.length} rollouts (${Math.min(...lengths)}–${Math.max(...lengths)} tokens): token waste ${(100 * st.tokenWaste).toFixed(1)}%, attention waste ${(100 * st.attentionWaste).toFixed(1)}%; ${(st.tokens / best).toFixed(0)} real tokens/s`);
+}
 await policy.release();
 
 const median = (xs: number[]) => {
@@ -231,3 +274,5 @@ console.log(`RESULT policy_decode_tokens_per_s ${bestGlimpse.toFixed(1)}`);
 console.log(`RESULT policy_decode_vs_transformersjs ${(bestGlimpse / bestTjs).toFixed(2)}`);
 console.log(`RESULT policy_decode_after_update_vs_transformersjs ${(bestUpdated / bestTjs).toFixed(2)}`);
 console.log(`RESULT policy_train_mfu ${(bestStep / bestPeak).toFixed(3)}`);
+console.log(`RESULT policy_train_padding_waste_sorted ${padding.sorted!.waste.toFixed(3)}`);
+console.log(`RESULT policy_train_padding_waste_bounded ${padding.bounded!.waste.toFixed(3)}`);
