@@ -79,6 +79,29 @@ async function parallelCapacity(n: number): Promise<number> {
   return one > 0 ? (await once(n)) / one : 0;
 }
 
+/**
+ * CPU milliseconds used so far by this process's child `node` processes (the render pool's),
+ * the live ones plus those already ended and reaped; Linux /proc only, else NaN.
+ */
+function childNodeCpuMs(): number {
+  if (!existsSync('/proc/self/stat')) return NaN;
+  const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 10; // ms per clock tick (USER_HZ = 100 on Linux)
+  const self = fields(readFileSync('/proc/self/stat', 'utf8'));
+  let ms = (Number(self[13]) + Number(self[14])) * tick; // cutime + cstime: reaped children
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = fields(stat);
+      if (Number(f[1]) === process.pid && stat.includes('(node)')) ms += (Number(f[11]) + Number(f[12])) * tick;
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return ms;
+}
+
 const files = walk(corpus).sort();
 const texts = files.map((f) => readFileSync(f, 'utf8'));
 const cores = availableParallelism();
@@ -129,12 +152,14 @@ if __name__ == '__main__':
             print(json.dumps({'cpu_ms': cpu_ms(req['cpu'])}), flush=True)
             continue
         t0 = time.perf_counter()
+        c0 = time.process_time()
         out = pool.map(render, req['files'], chunksize=4) if pool else [render(f) for f in req['files']]
         seconds = time.perf_counter() - t0
+        cpu = (time.process_time() - c0) if not pool else None
         codes = {}
         for o, _ in out:
             codes[o] = codes.get(o, 0) + 1
-        print(json.dumps({'seconds': seconds, 'codes': codes, 'png_bytes': sum(n for _, n in out)}), flush=True)
+        print(json.dumps({'seconds': seconds, 'cpu': cpu, 'codes': codes, 'png_bytes': sum(n for _, n in out)}), flush=True)
 `;
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-svg-bench-'));
 const script = join(dir, 'cairo_bench.py');
@@ -162,11 +187,15 @@ let gPng = 0;
 let cPng = 0;
 const gChunks: number[] = [];
 const cChunks: number[] = [];
+let gCpu = 0; // ms: pool processes + this process, during glimpse's chunks
+let cCpu: number | undefined = 0; // ms: the cairosvg process during its chunks (one process only)
 const gCodes: Record<string, number> = {};
 const cCodes: Record<string, number> = {};
 for (let k = 0; k < CHUNKS; k++) {
   const lo = Math.floor((k * files.length) / CHUNKS);
   const hi = Math.floor(((k + 1) * files.length) / CHUNKS);
+  const k0 = childNodeCpuMs();
+  const p0 = process.cpuUsage();
   const t0 = performance.now();
   const outcomes = await Promise.all(
     files.slice(lo, hi).map((f) =>
@@ -180,9 +209,12 @@ for (let k = 0; k < CHUNKS; k++) {
     ),
   );
   gChunks.push((performance.now() - t0) / 1000);
+  const pu = process.cpuUsage(p0);
+  gCpu += childNodeCpuMs() - k0 + (pu.user + pu.system) / 1000;
   gSec += gChunks[k]!;
   for (const o of outcomes) gCodes[o] = (gCodes[o] ?? 0) + 1;
-  const c = await ask<{ seconds: number; codes: Record<string, number>; png_bytes: number }>({ files: files.slice(lo, hi) });
+  const c = await ask<{ seconds: number; cpu: number | null; codes: Record<string, number>; png_bytes: number }>({ files: files.slice(lo, hi) });
+  cCpu = c.cpu === null || cCpu === undefined ? undefined : cCpu + c.cpu * 1000;
   cSec += c.seconds;
   cChunks.push(c.seconds);
   cPng += c.png_bytes;
@@ -220,5 +252,13 @@ const okG = gCodes.ok ?? 0;
 const okC = cCodes.ok ?? 0;
 console.log(`png size : glimpse ${(gPng / Math.max(1, okG) / 1024).toFixed(1)} KiB (RGB, zlib 1), cairosvg ${(cPng / Math.max(1, okC) / 1024).toFixed(1)} KiB (RGBA) on average`);
 console.log(`cpu/file : glimpse ${gCpuMs.toFixed(2)} ms, cairosvg ${cCpuMs.toFixed(2)} ms on one thread (${sample.length} files; ratio ${(cCpuMs / gCpuMs).toFixed(2)}x)`);
+if (Number.isFinite(gCpu) && cCpu !== undefined) {
+  const g = gCpu / files.length;
+  const c = cCpu / files.length;
+  console.log(
+    `cpu total: glimpse ${g.toFixed(2)} ms/file (pool processes + parent), cairosvg ${c.toFixed(2)} ms/file (its process) over the timed chunks; ` +
+      `with ${cores} free cores and perfect scaling glimpse would do about ${((cores * c) / g).toFixed(2)}x cairosvg's rate (an estimate, not the RESULT)`,
+  );
+}
 console.log(`ratio    : ${(gRate / cRate).toFixed(2)}x (target >= 3x; glimpse on ${cores} cores, cairosvg in ${procs})`);
 console.log(`RESULT svg_vs_cairosvg ${(gRate / cRate).toFixed(2)}`);

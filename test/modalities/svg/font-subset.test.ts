@@ -36,6 +36,11 @@ describe('font subset', () => {
     expect(withinRanges('plain ASCII\t\r\n, Latin-1 é, Greek π, arrows →, math ≤')).toBe(true);
     expect(withinRanges('&#65; &#x3c0; &amp; &#')).toBe(true);
     for (const s of ['жизнь', '&#x436;', '&#1078;', '日本', '😀', '\u0001', 'a\u0301', '&#x110000;']) expect(withinRanges(s), s).toBe(false);
+    const huge = 'a'.repeat(1 << 20);
+    expect(withinRanges(huge)).toBe(true);
+    expect(withinRanges(`${huge}ж`)).toBe(false);
+    expect(withinRanges('')).toBe(true);
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (t) => typeof withinRanges(t) === 'boolean'));
   });
 
   it('gives undefined, never throws, for fonts it cannot subset', () => {

@@ -89,6 +89,12 @@ describe('sanitizeSvg', () => {
     const wide = `<svg ${NS} width="1000" height="1000" viewBox="0 0 10 10"><filter id="f"><feMorphology radius="5"/></filter></svg>`;
     expect(sanitizeSvg(wide, { renderSize: { width: 1000, height: 1000 } }).svg).toContain('radius="0.16"');
     expect(codeOf(() => sanitizeSvg(morph('1'), { limits: { maxMorphologyRadius: 0 } }))).toBe('bad_config');
+    // absurd render sizes or root attributes never throw; without a usable scale nothing is clamped
+    for (const renderSize of [{ width: NaN, height: 256 }, { width: 0, height: 0 }, { width: -1, height: -1 }]) {
+      expect(sanitizeSvg(morph('9999'), { renderSize }).svg).toBe(morph('9999'));
+    }
+    const odd = `<svg ${NS} width="0x" height="-5" viewBox="0 0 NaN 1"><filter id="f"><feMorphology radius="1e308 1e400"/></filter></svg>`;
+    expect(codeOf(() => sanitizeSvg(odd, { renderSize: size }))).toBe('zero_viewbox');
   });
 
   it('says why malformed documents fail', () => {
