@@ -82,7 +82,7 @@ export class QwenVLPolicy {
   readonly grads = new Map<string, Float32Array>();
   private readonly runtime: Required<Omit<PolicyRuntimeOptions, 'threads'>> & { threads?: number };
   private visionSession?: Promise<ort.InferenceSession>;
-  /** The sampling session with the weights it was built from (see {@link decodeSession}). */
+  /** The sampling session with the weights it was built from (see {@link acquireDecode}). */
   private decodeBaked?: BakedSession;
   private readonly trainSessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly stopIds: Set<number>;
@@ -123,22 +123,31 @@ export class QwenVLPolicy {
    * The sampling session (cached decode graph) with the current decoder weights BAKED IN as
    * initializers (adapters merged), so ONNX Runtime pre-packs the projections once instead of
    * re-reading them as inputs at every step. Rebuilt only when the weights differ bit for bit from
-   * the ones it was built from (a compare of the decoder weights per call, a few ms); callers
-   * hold it with {@link BakedSession.users} so a replaced session is released when unused.
+   * the ones it was built from (a memcmp of the decoder weights per call, ~1 ms for glimpse-tiny).
+   * Synchronous, and the returned session is already held (`users` + 1; give it back with
+   * {@link releaseDecode}), so a concurrent call that replaces it cannot release it under us.
    */
-  private async decodeSession(): Promise<BakedSession> {
+  private acquireDecode(): BakedSession {
     const merged = this.mergedParams();
     const current = new Map<string, Float32Array>();
     for (const s of paramSpecs(this.cfg)) if (!s.vision) current.set(s.name, merged.get(s.name)!);
     const prev = this.decodeBaked;
-    if (prev && sameWeights(prev.weights, current)) return prev;
+    if (prev && sameWeights(prev.weights, current)) {
+      prev.users++;
+      return prev;
+    }
     const weights = new Map([...current].map(([k, v]) => [k, v.slice()]));
     // no spin-waiting: a step is ~150 small kernels, and spinning threads starve each other (and
     // everything else) wherever the cores are shared
-    const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), { ...this.sessionOptions(), spinning: false }), users: 0, stale: false };
+    const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), { ...this.sessionOptions(), spinning: false }), users: 1, stale: false };
     this.decodeBaked = baked;
     if (prev) retire(prev);
     return baked;
+  }
+
+  private releaseDecode(b: BakedSession): void {
+    b.users--;
+    if (b.stale) retire(b);
   }
 
   private encode(text: string): number[] {
@@ -214,13 +223,11 @@ export class QwenVLPolicy {
     if (!Number.isInteger(n) || n < 1 || n > 4096) throw new GlimpseError('bad_argument', `generate: n must be an integer from 1 to 4096, got ${n}`);
     if (!Number.isInteger(maxNew) || maxNew < 1) throw new GlimpseError('bad_argument', `generate: maxNewTokens must be a positive integer, got ${maxNew}`);
     if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new GlimpseError('bad_argument', `generate: temperature must be ≥ 0, got ${temperature}`);
-    const baked = await this.decodeSession();
-    baked.users++;
+    const baked = this.acquireDecode();
     try {
       return await this.sample(prompts, await baked.session, sampling);
     } finally {
-      baked.users--;
-      if (baked.stale) retire(baked);
+      this.releaseDecode(baked);
     }
   }
 

@@ -260,4 +260,21 @@ describe('QwenVLPolicy.generate on the cached graph (glimpse-tiny)', () => {
     expect((await agree(copy, 3)).worst).toBeLessThan(1e-4);
     await copy.release();
   });
+
+  it('concurrent calls across a weight change each sample with the weights they started with', async () => {
+    const enc = await policy.encodePrompt({ text: 'Both?', images: [] });
+    const o = { n: 2, temperature: 0.7, maxNewTokens: 10, seed: 6 };
+    const w = policy.params.get('model.layers.0.self_attn.o_proj.weight')!;
+    const saved = Float32Array.from(w);
+    const a = policy.generateEncoded([enc], o); // holds the session of the current weights
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! * 1.5;
+    const b = policy.generateEncoded([enc], o); // builds a new one; the old stays alive for `a`
+    const [ra, rb] = await Promise.all([a, b]);
+    const again = await policy.generateEncoded([enc], o);
+    expect(rb.map((r) => r.logprobs)).toEqual(again.map((r) => r.logprobs));
+    w.set(saved);
+    const old = await policy.generateEncoded([enc], o);
+    expect(ra.map((r) => r.logprobs)).toEqual(old.map((r) => r.logprobs));
+    expect(ra.map((r) => r.logprobs)).not.toEqual(rb.map((r) => r.logprobs));
+  });
 });
