@@ -114,7 +114,7 @@ export class QwenVLPolicy {
     return { provider: this.runtime.provider, ...(this.runtime.threads ? { intraOpThreads: this.runtime.threads } : {}) };
   }
 
-  private session(_which: 'vision'): Promise<ort.InferenceSession> {
+  private visionSessionFor(): Promise<ort.InferenceSession> {
     const go = this.loraSpec ? { lora: this.loraSpec } : {};
     return (this.visionSession ??= createSession(buildVisionGraph(this.cfg, go), this.sessionOptions()));
   }
@@ -137,9 +137,12 @@ export class QwenVLPolicy {
       return prev;
     }
     const weights = new Map([...current].map(([k, v]) => [k, v.slice()]));
-    // no spin-waiting: a step is ~150 small kernels, and spinning threads starve each other (and
+    // no spin-waiting: a step is ~180 small kernels, and spinning threads starve each other (and
     // everything else) wherever the cores are shared
     const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), { ...this.sessionOptions(), spinning: false }), users: 1, stale: false };
+    baked.session.catch(() => {
+      if (this.decodeBaked === baked) this.decodeBaked = undefined; // a failed build is not cached
+    });
     this.decodeBaked = baked;
     if (prev) retire(prev);
     return baked;
@@ -246,7 +249,7 @@ export class QwenVLPolicy {
     for (const [pi, prompt] of prompts.entries()) {
       let feats: Float32Array | undefined;
       if (prompt.images.length) {
-        const vs = await this.session('vision');
+        const vs = await this.visionSessionFor();
         const r = await vs.run({ ...visionFeeds(cfg, prompt.images), ...paramFeeds(this.params, this.shapes, vs.inputNames) });
         feats = r.image_features!.data as Float32Array;
       }
