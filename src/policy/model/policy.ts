@@ -122,24 +122,27 @@ export class QwenVLPolicy {
   /**
    * The sampling session (cached decode graph) with the current decoder weights BAKED IN as
    * initializers (adapters merged), so ONNX Runtime pre-packs the projections once instead of
-   * re-reading them as inputs at every step. Rebuilt only when the weights differ bit for bit from
-   * the ones it was built from (a memcmp of the decoder weights per call, ~1 ms for glimpse-tiny).
+   * re-reading them as inputs at every step. Rebuilt only when the decoder weights or adapters
+   * differ bit for bit from the ones it was built from (a memcmp per call, ~1 ms for glimpse-tiny).
    * Synchronous, and the returned session is already held (`users` + 1; give it back with
    * {@link releaseDecode}), so a concurrent call that replaces it cannot release it under us.
    */
   private acquireDecode(): BakedSession {
-    const merged = this.mergedParams();
+    // compared as stored (base weights and adapters), merged only when a rebuild is due
+    const lora = this.loraSpec ? { ...this.loraSpec, modules: this.loraSpec.modules.filter((m) => !m.vision) } : undefined;
     const current = new Map<string, Float32Array>();
-    for (const s of paramSpecs(this.cfg)) if (!s.vision) current.set(s.name, merged.get(s.name)!);
+    for (const s of paramSpecs(this.cfg)) if (!s.vision) current.set(s.name, this.params.get(s.name)!);
+    for (const k of lora ? loraShapes(lora).keys() : []) current.set(k, this.params.get(k)!);
     const prev = this.decodeBaked;
     if (prev && sameWeights(prev.weights, current)) {
       prev.users++;
       return prev;
     }
-    const weights = new Map([...current].map(([k, v]) => [k, v.slice()]));
+    const snapshot = new Map([...current].map(([k, v]) => [k, v.slice()]));
+    const weights = lora ? mergeLoraParams(snapshot, lora) : snapshot;
     // no spin-waiting: a step is ~180 small kernels, and spinning threads starve each other (and
     // everything else) wherever the cores are shared
-    const baked: BakedSession = { weights, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), { ...this.sessionOptions(), spinning: false }), users: 1, stale: false };
+    const baked: BakedSession = { weights: snapshot, session: createSession(buildCachedDecodeGraph(this.cfg, { weights }), { ...this.sessionOptions(), spinning: false }), users: 1, stale: false };
     baked.session.catch(() => {
       if (this.decodeBaked === baked) this.decodeBaked = undefined; // a failed build is not cached
     });

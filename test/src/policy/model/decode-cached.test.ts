@@ -256,6 +256,8 @@ describe('QwenVLPolicy.generate on the cached graph (glimpse-tiny)', () => {
     // adapters with non-zero B: sampling sees the adapted model
     const copy = policy.frozenCopy();
     copy.enableLora({ rank: 2, targets: ['q_proj', 'down_proj'], seed: 3 });
+    const zeroB = await copy.generate([{ text: 'Same?' }], { n: 1, temperature: 0, maxNewTokens: 12 });
+    expect(zeroB[0]!.logprobs).toEqual(before[0]!.logprobs); // B = 0: the base model
     for (const [k, v] of copy.adapterParams()) if (k.includes('lora_B')) for (let i = 0; i < v.length; i++) v[i] = 0.2 * Math.cos(i + 1);
     expect((await agree(copy, 3)).worst).toBeLessThan(1e-4);
     await copy.release();
