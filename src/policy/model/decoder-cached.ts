@@ -15,8 +15,12 @@
  *
  * which is softmax attention over concat(cache, new) without building the concatenation. Unused
  * cache slots are masked (additive −1e9, exp underflows to exactly 0), so the result equals
- * attention over the filled prefix only. Shapes stay constant from step to step (cap is fixed),
- * which lets ONNX Runtime reuse its memory plan.
+ * attention over the filled prefix only. Shapes stay constant from step to step (until the cache
+ * grows, kv-cache.ts), which lets ONNX Runtime reuse its memory plan.
+ *
+ * Meant to run with the weights baked in (graphs.ts `buildCachedDecodeGraph` with `weights`):
+ * the stacked projections below are then folded once; with weights as inputs the stacking Concat
+ * runs at every step (correct, slower: tests and adapters-as-inputs only).
  */
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Tensor } from '../graph/tensor.js';
