@@ -7,7 +7,7 @@
  * For an SVG whose every character is in the common ranges (ASCII, Latin-1, Greek, punctuation,
  * symbols; font-subset.ts) a found font goes to resvg as a glyph subset of it holding those
  * characters, a third of the size: resvg-js re-reads a font file for every glyph it draws, so
- * text renders ~2–3× faster, with the same pixels. The subset is written once to
+ * text renders ~1.5–2× faster, with the same pixels. The subset is written once to
  * `<tmpdir>/glimpse-fonts-<uid>/` (a folder only this user can write), named by a hash of the font's path, size and date; when it cannot be
  * made or written, or the SVG has other characters, the full font is used.
  */
