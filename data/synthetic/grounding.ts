@@ -46,10 +46,29 @@ export interface GroundingOptions {
   layout?: 'free' | 'grid';
   /** Grid side in cells (layout `grid`), 2 to 16. */
   cells?: number;
+  /**
+   * Fill opacity of the shapes, in (0, 1]. Below 1 the background shows through the shapes, so
+   * on the `gradient` background even the pixels under a shape say where they are.
+   */
+  opacity?: number;
+  /**
+   * `colors`: each shape in one of the four named colours. `dark`: every shape in near-black ink,
+   * a silhouette a model trained from scratch (glimpse-tiny) detects as one consistent feature;
+   * descriptions then name no colour.
+   */
+  ink?: 'colors' | 'dark';
+  /**
+   * `describe`: "Find the small red triangle; …". `generic`: "Find the shape; …" — with one shape
+   * per image the description adds nothing, and a fixed prompt leaves a small model a pure
+   * localisation problem. Needs `maxShapes` 1.
+   */
+  prompt?: 'describe' | 'generic';
 }
 
 export interface GroundingScene {
   canvas: number;
+  opacity?: number;
+  ink?: 'dark';
   background: 'plain' | 'gradient';
   shapes: PlacedShape[];
   target: number;
@@ -61,6 +80,28 @@ const colorNames = Object.keys(COLORS) as ColorName[];
 /** The instruction shown to the model for a target description. */
 export function groundingPrompt(description: string): string {
   return `Find the ${description}; answer its bbox_2d.`;
+}
+
+/** Ink colour of the `dark` option. */
+export const DARK_INK = '#202020';
+
+/** The target's description ("small red triangle"; no colour with dark ink). */
+export function describeShape(s: Pick<PlacedShape, 'size' | 'color' | 'shape'>, ink: GroundingOptions['ink']): string {
+  return ink === 'dark' ? `${s.size} ${s.shape}` : `${s.size} ${s.color} ${s.shape}`;
+}
+
+/** Prompt, ink and opacity fields of a scene (checked). */
+function sceneText(options: GroundingOptions, target: Pick<PlacedShape, 'size' | 'color' | 'shape'>, maxShapes: number): Pick<GroundingScene, 'prompt' | 'ink' | 'opacity'> {
+  const o = options.opacity;
+  if (o !== undefined && !(o > 0 && o <= 1)) throw new RangeError(`grounding: opacity must be in (0, 1], got ${o}`);
+  if (options.ink !== undefined && options.ink !== 'colors' && options.ink !== 'dark') throw new RangeError(`grounding: ink must be colors or dark, got ${String(options.ink)}`);
+  if (options.prompt !== undefined && options.prompt !== 'describe' && options.prompt !== 'generic') throw new RangeError(`grounding: prompt must be describe or generic, got ${String(options.prompt)}`);
+  if (options.prompt === 'generic' && maxShapes !== 1) throw new RangeError(`grounding: prompt generic needs maxShapes 1 (a generic prompt cannot tell ${maxShapes} shapes apart)`);
+  return {
+    prompt: options.prompt === 'generic' ? 'Find the shape; answer its bbox_2d.' : groundingPrompt(describeShape(target, options.ink)),
+    ...(options.ink === 'dark' ? { ink: 'dark' as const } : {}),
+    ...(o !== undefined && o !== 1 ? { opacity: o } : {}),
+  };
 }
 
 /** Lays out one scene (no pixels yet). */
@@ -86,8 +127,7 @@ export function makeGroundingScene(rng: Rng, options: GroundingOptions = {}): Gr
     if (placed) shapes.push({ ...k, bbox: placed });
   }
   // the target was placed first, so it always exists
-  const description = `${target.size} ${target.color} ${target.shape}`;
-  return { canvas, background: options.background ?? 'plain', shapes, target: 0, prompt: groundingPrompt(description) };
+  return { canvas, background: options.background ?? 'plain', shapes, target: 0, ...sceneText(options, target, maxShapes) };
 }
 
 const CELL = 28;
@@ -123,7 +163,7 @@ function makeGridScene(rng: Rng, options: GroundingOptions): GroundingScene {
     return { ...k, bbox: [x, y, x + side, y + side] as BBox };
   });
   const t = kinds[0]!;
-  return { canvas, background: options.background ?? 'plain', shapes, target: 0, prompt: groundingPrompt(`${t.size} ${t.color} ${t.shape}`) };
+  return { canvas, background: options.background ?? 'plain', shapes, target: 0, ...sceneText(options, t, maxShapes) };
 }
 
 function overlaps(a: BBox, b: BBox, margin: number): boolean {
@@ -134,10 +174,10 @@ function overlaps(a: BBox, b: BBox, margin: number): boolean {
 export function groundingSvg(scene: GroundingScene, withBackground = true): string {
   const parts = scene.shapes.map((s) => {
     const [x1, y1, x2, y2] = s.bbox;
-    const fill = COLORS[s.color];
-    if (s.shape === 'square') return `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="${fill}"/>`;
-    if (s.shape === 'circle') return `<circle cx="${(x1 + x2) / 2}" cy="${(y1 + y2) / 2}" r="${(x2 - x1) / 2}" fill="${fill}"/>`;
-    return `<polygon points="${(x1 + x2) / 2},${y1} ${x2},${y2} ${x1},${y2}" fill="${fill}"/>`;
+    const paint = `fill="${scene.ink === 'dark' ? DARK_INK : COLORS[s.color]}"${scene.opacity !== undefined ? ` fill-opacity="${scene.opacity}"` : ''}`;
+    if (s.shape === 'square') return `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" ${paint}/>`;
+    if (s.shape === 'circle') return `<circle cx="${(x1 + x2) / 2}" cy="${(y1 + y2) / 2}" r="${(x2 - x1) / 2}" ${paint}/>`;
+    return `<polygon points="${(x1 + x2) / 2},${y1} ${x2},${y2} ${x1},${y2}" ${paint}/>`;
   });
   const c = scene.canvas;
   const bg = withBackground ? `<rect width="${c}" height="${c}" fill="#f4f1ea"/>` : '';
@@ -183,7 +223,7 @@ export function groundingSample(id: string, scene: GroundingScene, imagePath: st
     id,
     prompt: scene.prompt,
     media: [{ kind: 'image', path: imagePath }],
-    answer: { bbox: t.bbox, label: `${t.size} ${t.color} ${t.shape}` },
+    answer: { bbox: t.bbox, label: describeShape(t, scene.ink) },
     task: 'grounding',
     meta: { canvas: scene.canvas, shapes: scene.shapes.length },
   };

@@ -31,12 +31,14 @@ export interface SyntheticTask {
 }
 
 /**
- * Default generator options of the `grounding` task: one shape in a 3×3 grid of 28-px cells on the
- * coordinate-gradient background — the variant glimpse-tiny learns from scratch on a 2-core CPU in
- * minutes. Harder variants: `{layout: 'free', maxShapes: 4, background: 'plain'}` (referring
- * among distractors, continuous boxes).
+ * Default generator options of the `grounding` task: one dark shape in a 3×3 grid of 28-px cells
+ * on the coordinate-gradient background, with one fixed prompt — the variant glimpse-tiny learns
+ * from scratch on a 2-core CPU in minutes (docs/tasks.md says why each choice matters). Harder
+ * variants: `{ink: 'colors', prompt: 'describe'}` (named colours), `{layout: 'free', maxShapes: 4,
+ * background: 'plain', ink: 'colors', prompt: 'describe'}` (referring among distractors,
+ * continuous boxes).
  */
-export const GROUNDING_DEFAULTS: GroundingOptions = { layout: 'grid', cells: 3, minShapes: 1, maxShapes: 1, background: 'gradient' };
+export const GROUNDING_DEFAULTS: GroundingOptions = { layout: 'grid', cells: 3, minShapes: 1, maxShapes: 1, background: 'gradient', ink: 'dark', prompt: 'generic' };
 
 const grounding: SyntheticTask = {
   name: 'grounding',

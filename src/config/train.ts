@@ -106,7 +106,7 @@ export const TrainConfigSchema = z
     algorithm: d(AlgorithmSchema.default(AlgorithmSchema.parse({})), 'advantages, clipped surrogate, KL, loss aggregation'),
     optim: d(OptimSchema.default(OptimSchema.parse({})), 'AdamW and learning-rate schedule'),
     lora: d(LoraSchema.default(LoraSchema.parse({})), 'LoRA adapters (Hu et al. 2021)'),
-    freeze_vision: d(z.boolean().default(false), 'keep the vision tower and merger fixed during full fine-tuning (SFT and GRPO); LoRA has its own train_vision'),
+    freeze_vision: d(z.boolean().default(true), 'keep the vision tower and merger fixed during full fine-tuning, SFT and GRPO (VLM-R1 and EasyR1 freeze the vision tower by default; for glimpse-tiny it also stops the tower from collapsing to a constant while the decoder learns the format); LoRA has its own train_vision'),
     sft: d(SftSchema.default(SftSchema.parse({})), 'supervised warm start (glimpse sft) run first for a randomly initialised preset'),
     train_size: d(z.number().int().min(1).default(3000), 'synthetic training samples generated'),
     test_size: d(z.number().int().min(1).default(64), 'synthetic held-out samples generated'),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Rng } from '../../../src/util/rng.js';
-import { COLORS, makeGroundingScene, renderGroundingScene } from '../../../data/synthetic/grounding.js';
+import { COLORS, DARK_INK, makeGroundingScene, renderGroundingScene } from '../../../data/synthetic/grounding.js';
 import { getSyntheticTask, listSyntheticTasks } from '../../../data/synthetic/index.js';
 import { loadSamplesJsonl } from '../../../data/jsonl.js';
 
@@ -55,6 +55,31 @@ describe('synthetic grounding task', () => {
     expect(problems).toEqual([]);
     expect(samples).toHaveLength(3);
     expect(samples[0]!.answer.bbox).toHaveLength(4);
+  });
+
+  it('dark ink draws every shape near-black and names no colour; a generic prompt is one fixed sentence; opacity lets the background through', async () => {
+    const rng = new Rng(9);
+    const scene = makeGroundingScene(rng, { layout: 'grid', cells: 3, minShapes: 1, maxShapes: 1, background: 'gradient', ink: 'dark' });
+    const t = scene.shapes[0]!;
+    expect(scene.prompt).toBe(`Find the ${t.size} ${t.shape}; answer its bbox_2d.`);
+    const px = async (png: Uint8Array, x: number, y: number) => {
+      const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const o = (y * info.width + x) * 3;
+      return [data[o]!, data[o + 1]!, data[o + 2]!];
+    };
+    const cx = Math.round((t.bbox[0] + t.bbox[2]) / 2);
+    const cy = Math.round((t.bbox[1] + t.bbox[3]) / 2 + (t.shape === 'triangle' ? (t.bbox[3] - t.bbox[1]) / 4 : 0));
+    const ink = parseInt(DARK_INK.slice(1, 3), 16);
+    expect(await px(renderGroundingScene(scene), cx, cy)).toEqual([ink, ink, ink]);
+    // half-transparent ink: the centre is lighter than the ink and takes on the background's hue
+    const faint = await px(renderGroundingScene({ ...scene, opacity: 0.5 }), cx, cy);
+    expect(Math.min(...faint)).toBeGreaterThan(ink + 40);
+    const generic = makeGroundingScene(new Rng(2), { layout: 'grid', minShapes: 1, maxShapes: 1, prompt: 'generic' });
+    expect(generic.prompt).toBe('Find the shape; answer its bbox_2d.');
+    expect(() => makeGroundingScene(new Rng(2), { layout: 'grid', minShapes: 1, maxShapes: 2, prompt: 'generic' })).toThrow(/generic needs maxShapes 1/);
+    expect(() => makeGroundingScene(new Rng(2), { opacity: 0 })).toThrow(/opacity/);
+    expect(() => makeGroundingScene(new Rng(2), { opacity: Number.NaN })).toThrow(/opacity/);
+    expect(() => makeGroundingScene(new Rng(2), { ink: 'neon' as never })).toThrow(/ink must be/);
   });
 
   it('rejects absurd options and unknown task names', () => {
