@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SvgRenderPool } from '../../../modalities/svg/pool.js';
+import { SvgRenderPool, execArgvWithoutLoaders } from '../../../modalities/svg/pool.js';
 import { rasterizeSvg } from '../../../modalities/svg/raster.js';
 import { renderSvg, checkSvg, renderSvgPng } from '../../../modalities/svg/render.js';
 import { closeDefaultSvgPool } from '../../../modalities/svg/pool.js';
@@ -73,6 +73,13 @@ describe('SvgRenderPool', () => {
     const text = readFileSync(newest, 'utf8');
     expect(text).toContain('function rasterizeSvg');
     expect(text).toMatch(/from "@resvg\/resvg-js"/); // the native renderer stays outside the bundle
+  });
+
+  it('starts its processes without the parent\'s module loaders, keeping other Node flags', () => {
+    expect(
+      execArgvWithoutLoaders(['--import', 'file:///x/tsx/loader.mjs', '--max-old-space-size=512', '--require=/x/preflight.cjs', '-r', 'y', '--loader', 'z', '--experimental-loader=w', '--enable-source-maps']),
+    ).toEqual(['--max-old-space-size=512', '--enable-source-maps']);
+    expect(execArgvWithoutLoaders([])).toEqual([]);
   });
 
   it('rejects bad pool settings and work after close', async () => {
