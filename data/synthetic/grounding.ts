@@ -47,6 +47,12 @@ export interface GroundingOptions {
   /** Grid side in cells (layout `grid`), 2 to 16. */
   cells?: number;
   /**
+   * Largest offset, in pixels, of a shape from the centre of its cell (layout `grid`; capped by
+   * the room the cell leaves). Default 2: localisation is the choice of cell. Larger values make
+   * boxes depend on where in its cell a shape sits, so IoU > 0.5 needs pixel-precise answers.
+   */
+  jitter?: number;
+  /**
    * Fill opacity of the shapes, in (0, 1]. Below 1 the background shows through the shapes, so
    * on the `gradient` background even the pixels under a shape say where they are.
    */
@@ -151,13 +157,15 @@ function makeGridScene(rng: Rng, options: GroundingOptions): GroundingScene {
   const maxShapes = options.maxShapes ?? 2;
   if (!(minShapes >= 1 && maxShapes >= minShapes && maxShapes <= cells * cells)) throw new RangeError(`grounding: need 1 ≤ minShapes ≤ maxShapes ≤ cells² (${cells * cells})`);
   const canvas = cells * CELL;
+  const maxJitter = options.jitter ?? 2;
+  if (!(Number.isInteger(maxJitter) && maxJitter >= 0 && maxJitter <= CELL)) throw new RangeError(`grounding: jitter must be an integer number of pixels in [0, ${CELL}], got ${maxJitter}`);
   const kinds = pickKinds(rng, rng.int(minShapes, maxShapes + 1));
   const free = rng.shuffle(Array.from({ length: cells * cells }, (_, i) => i));
   const shapes: PlacedShape[] = kinds.map((k, i) => {
     const cell = free[i]!;
     const side = Math.round(CELL * (k.size === 'small' ? rng.uniform(0.46, 0.56) : rng.uniform(0.78, 0.9)));
     const slack = CELL - side;
-    const jitter = Math.min(2, Math.floor(slack / 2));
+    const jitter = Math.min(maxJitter, Math.floor(slack / 2));
     const x = (cell % cells) * CELL + Math.floor(slack / 2) + rng.int(-jitter, jitter + 1);
     const y = Math.floor(cell / cells) * CELL + Math.floor(slack / 2) + rng.int(-jitter, jitter + 1);
     return { ...k, bbox: [x, y, x + side, y + side] as BBox };

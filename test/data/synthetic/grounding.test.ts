@@ -82,6 +82,23 @@ describe('synthetic grounding task', () => {
     expect(() => makeGroundingScene(new Rng(2), { ink: 'neon' as never })).toThrow(/ink must be/);
   });
 
+  it('grid jitter: offsets from the cell centre stay within the cap and the cell; absurd caps are refused', () => {
+    const rng = new Rng(4);
+    const offsets = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const s = makeGroundingScene(rng, { layout: 'grid', cells: 3, minShapes: 1, maxShapes: 1, jitter: 7 });
+      const b = s.shapes[0]!.bbox;
+      const side = b[2] - b[0];
+      const cell = Math.floor(b[0] / 28);
+      const centreOffset = b[0] - (cell * 28 + Math.floor((28 - side) / 2));
+      expect(Math.abs(centreOffset)).toBeLessThanOrEqual(Math.min(7, Math.floor((28 - side) / 2)));
+      expect(Math.floor((b[2] - 1) / 28)).toBe(cell); // the shape stays inside its cell
+      offsets.add(centreOffset);
+    }
+    expect(Math.max(...offsets)).toBeGreaterThanOrEqual(5); // the cap is used, not only the default ±2
+    for (const bad of [-1, 1.5, 29, Number.NaN]) expect(() => makeGroundingScene(new Rng(1), { layout: 'grid', jitter: bad })).toThrow(/jitter/);
+  });
+
   it('rejects absurd options and unknown task names', () => {
     expect(() => makeGroundingScene(new Rng(1), { canvas: 10 })).toThrow(/canvas/);
     expect(() => makeGroundingScene(new Rng(1), { minShapes: 3, maxShapes: 2 })).toThrow(/minShapes/);
