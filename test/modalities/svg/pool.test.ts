@@ -82,6 +82,18 @@ describe('SvgRenderPool', () => {
     expect(execArgvWithoutLoaders([])).toEqual([]);
   });
 
+  it('starts its standby process only once no job waits in the queue', async () => {
+    const p = new SvgRenderPool({ size: 1 });
+    try {
+      const jobs = Array.from({ length: 12 }, (_, i) => p.render(circle(i), { width: 16, height: 16 }));
+      expect(p.stats.started).toBe(1); // the renderer; the standby would compete with the queue
+      await Promise.all(jobs);
+      expect(p.stats.started).toBe(2);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('rejects bad pool settings and work after close', async () => {
     expect(() => new SvgRenderPool({ size: 0 })).toThrow(/size/);
     expect(() => new SvgRenderPool({ timeoutMs: -1 })).toThrow(/timeoutMs/);
