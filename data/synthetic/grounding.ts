@@ -69,6 +69,13 @@ export interface GroundingOptions {
    * localisation problem. Needs `maxShapes` 1.
    */
   prompt?: 'describe' | 'generic';
+  /**
+   * Pixels added to every side of the box in the reference solution the warm start imitates
+   * (clipped to the canvas): a loose annotation, as careless labellers draw. The reward and the
+   * held-out metrics still use the tight box, so GRPO has something to learn that SFT did not
+   * teach. Default 0.
+   */
+  labelMargin?: number;
 }
 
 export interface GroundingScene {
@@ -201,6 +208,12 @@ export function groundingSolution(box: BBox): string {
   return `<think></think><answer>{"bbox_2d": [${r.join(', ')}]}</answer>`;
 }
 
+/** The box a reference solution gives: `bbox` padded by `margin` pixels per side, clipped to the canvas. */
+export function labelBox(bbox: BBox, margin: number, canvas: number): BBox {
+  if (!(Number.isFinite(margin) && margin >= 0)) throw new RangeError(`grounding: labelMargin must be a number ≥ 0, got ${margin}`);
+  return [Math.max(0, bbox[0] - margin), Math.max(0, bbox[1] - margin), Math.min(canvas, bbox[2] + margin), Math.min(canvas, bbox[3] + margin)];
+}
+
 /** Background colour of pixel (x, y) of the `gradient` background. */
 export function gradientBackground(x: number, y: number, canvas: number): [number, number, number] {
   return [Math.round(140 + (110 * x) / (canvas - 1)), 235, Math.round(140 + (110 * y) / (canvas - 1))];
@@ -225,7 +238,7 @@ export function renderGroundingScene(scene: GroundingScene): Uint8Array {
 }
 
 /** The Sample of a scene whose image is stored at `imagePath` (relative to the JSONL file). */
-export function groundingSample(id: string, scene: GroundingScene, imagePath: string): SampleInput {
+export function groundingSample(id: string, scene: GroundingScene, imagePath: string, labelMargin = 0): SampleInput {
   const t = scene.shapes[scene.target]!;
   return {
     id,
@@ -233,6 +246,6 @@ export function groundingSample(id: string, scene: GroundingScene, imagePath: st
     media: [{ kind: 'image', path: imagePath }],
     answer: { bbox: t.bbox, label: describeShape(t, scene.ink) },
     task: 'grounding',
-    meta: { canvas: scene.canvas, shapes: scene.shapes.length },
+    meta: { canvas: scene.canvas, shapes: scene.shapes.length, ...(labelMargin ? { label_margin: labelMargin } : {}) },
   };
 }

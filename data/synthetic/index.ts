@@ -9,7 +9,7 @@ import { Rng } from '../../src/util/rng.js';
 import type { PipelineSpec } from '../../rewards/types.js';
 import type { CoordinateMap } from '../../modalities/coords.js';
 import type { Sample } from '../schema.js';
-import { groundingSample, groundingSolution, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
+import { groundingSample, groundingSolution, labelBox, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
 import { svgTask } from './svg.js';
 import { temporalTask } from './temporal.js';
 import { timeseriesTask } from './timeseries.js';
@@ -52,12 +52,16 @@ const grounding: SyntheticTask = {
   solution(sample, coords) {
     const b = sample.answer.bbox;
     if (!b) throw new GlimpseError('bad_input', `sample ${sample.id} has no answer.bbox`);
-    return groundingSolution(coords.boxFromOriginal(b));
+    const margin = Number(sample.meta?.label_margin ?? 0);
+    const canvas = Number(sample.meta?.canvas ?? Infinity);
+    return groundingSolution(coords.boxFromOriginal(margin > 0 ? labelBox(b, margin, canvas) : b));
   },
   async generate(out, { seed, splits, options: given = {} }) {
     const options = { ...GROUNDING_DEFAULTS, ...given };
     const manifest: TaskManifest = { task: 'grounding', version: 1, seed, splits, options };
     const files = [join(out, 'train.jsonl'), join(out, 'test.jsonl')];
+    const labelMargin = (options as GroundingOptions).labelMargin ?? 0;
+    labelBox([0, 0, 1, 1], labelMargin, 1); // a bad margin fails before any file is written
     if (manifestMatches(out, manifest)) return { reused: true, files };
     for (const [split, count, offset] of [['train', splits.train, 0], ['test', splits.test, 1]] as const) {
       // separate streams per split so the held-out set does not depend on the train size
@@ -67,7 +71,7 @@ const grounding: SyntheticTask = {
         const scene = makeGroundingScene(rng, options as GroundingOptions);
         const rel = `images/${split}-${String(i).padStart(6, '0')}.png`;
         await writeFileAtomic(join(out, rel), renderGroundingScene(scene));
-        samples.push(groundingSample(`${split}-${i}`, scene, rel));
+        samples.push(groundingSample(`${split}-${i}`, scene, rel, labelMargin));
       }
       await writeSplit(out, split, samples);
     }

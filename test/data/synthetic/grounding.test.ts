@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Rng } from '../../../src/util/rng.js';
-import { COLORS, DARK_INK, makeGroundingScene, renderGroundingScene } from '../../../data/synthetic/grounding.js';
+import { COLORS, DARK_INK, labelBox, makeGroundingScene, renderGroundingScene } from '../../../data/synthetic/grounding.js';
 import { getSyntheticTask, listSyntheticTasks } from '../../../data/synthetic/index.js';
 import { loadSamplesJsonl } from '../../../data/jsonl.js';
 
@@ -97,6 +97,23 @@ describe('synthetic grounding task', () => {
     }
     expect(Math.max(...offsets)).toBeGreaterThanOrEqual(5); // the cap is used, not only the default ±2
     for (const bad of [-1, 1.5, 29, Number.NaN]) expect(() => makeGroundingScene(new Rng(1), { layout: 'grid', jitter: bad })).toThrow(/jitter/);
+  });
+
+  it('labelMargin: the warm-start reference is the box padded per side (clipped to the canvas); the answer stays tight', async () => {
+    const task = getSyntheticTask('grounding');
+    const dir = mkdtempSync(join(tmpdir(), 'glimpse-syn-'));
+    await task.generate(dir, { seed: 2, splits: { train: 4, test: 2 }, options: { labelMargin: 5 } });
+    const { samples } = await loadSamplesJsonl(join(dir, 'train.jsonl'));
+    const { identityCoordinateMap } = await import('../../../modalities/coords.js');
+    for (const smp of samples) {
+      const b = smp.answer.bbox!;
+      const want = [Math.max(0, b[0] - 5), Math.max(0, b[1] - 5), Math.min(84, b[2] + 5), Math.min(84, b[3] + 5)];
+      expect(task.solution!(smp, identityCoordinateMap([84, 84]))).toBe(`<think></think><answer>{"bbox_2d": [${want.join(', ')}]}</answer>`);
+    }
+    expect(labelBox([2, 3, 80, 81], 5, 84)).toEqual([0, 0, 84, 84]);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(task.generate(mkdtempSync(join(tmpdir(), 'glimpse-syn-')), { seed: 1, splits: { train: 1, test: 1 }, options: { labelMargin: bad } })).rejects.toThrow(/labelMargin/);
+    }
   });
 
   it('rejects absurd options and unknown task names', () => {
