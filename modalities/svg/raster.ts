@@ -141,8 +141,17 @@ export function composite(src: Rendered, out: Uint8Array, stride: number, lead: 
     }
     for (let y = 1; y < height; y++) out.copyWithin(y * stride, 0, stride);
   }
-  if (lead > 0) for (let y = 0; y < height; y++) out.fill(0, y * stride, y * stride + lead);
+  if (lead > 0) for (let y = 0; y < height; y++) for (let k = 0; k < lead; k++) out[y * stride + k] = 0;
   const { rgba, rw, rh, ox, oy } = src;
+  // what the background adds under a pixel of alpha a: round(bg · (255 − a) / 255), exactly
+  const addR = new Uint8Array(256);
+  const addG = new Uint8Array(256);
+  const addB = new Uint8Array(256);
+  for (let a = 0; a < 256; a++) {
+    addR[a] = Math.floor((2 * br * (255 - a) + 255) / 510);
+    addG[a] = Math.floor((2 * bgc * (255 - a) + 255) / 510);
+    addB[a] = Math.floor((2 * bb * (255 - a) + 255) / 510);
+  }
   let ink = 0;
   if (LITTLE_ENDIAN && (rgba.byteOffset & 3) === 0) {
     // the render as 32-bit pixels (a<<24 | b<<16 | g<<8 | r): one read per pixel, and a run of
@@ -153,7 +162,7 @@ export function composite(src: Rendered, out: Uint8Array, stride: number, lead: 
       const end = s + rw;
       let d = (y + oy) * stride + lead + ox * 3;
       while (s < end) {
-        let v = px[s]!;
+        const v = px[s]!;
         if (v === 0) {
           const s0 = s;
           while (++s < end && px[s] === 0);
@@ -167,12 +176,12 @@ export function composite(src: Rendered, out: Uint8Array, stride: number, lead: 
           out[d + 1] = v >>> 8;
           out[d + 2] = v >>> 16;
         } else if (a !== 0) {
-          const k = (255 - a) / 255;
-          out[d] = Math.min(255, Math.round((v & 255) + br * k));
-          v >>>= 8;
-          out[d + 1] = Math.min(255, Math.round((v & 255) + bgc * k));
-          v >>>= 8;
-          out[d + 2] = Math.min(255, Math.round((v & 255) + bb * k));
+          let x = (v & 255) + addR[a]!;
+          out[d] = x > 255 ? 255 : x;
+          x = ((v >>> 8) & 255) + addG[a]!;
+          out[d + 1] = x > 255 ? 255 : x;
+          x = ((v >>> 16) & 255) + addB[a]!;
+          out[d + 2] = x > 255 ? 255 : x;
         }
         s++;
         d += 3;
@@ -188,10 +197,9 @@ export function composite(src: Rendered, out: Uint8Array, stride: number, lead: 
       const a = rgba[s + 3]!;
       if (a === 0) continue;
       ink = 1;
-      const k = (255 - a) / 255;
-      out[d] = Math.min(255, Math.round(rgba[s]! + br * k));
-      out[d + 1] = Math.min(255, Math.round(rgba[s + 1]! + bgc * k));
-      out[d + 2] = Math.min(255, Math.round(rgba[s + 2]! + bb * k));
+      out[d] = Math.min(255, rgba[s]! + addR[a]!);
+      out[d + 1] = Math.min(255, rgba[s + 1]! + addG[a]!);
+      out[d + 2] = Math.min(255, rgba[s + 2]! + addB[a]!);
     }
   }
   return ink !== 0;
