@@ -113,6 +113,10 @@ export const TrainConfigSchema = z
     micro_batch: d(z.number().int().min(1).default(16), 'sequences per graph run (memory bound); gradients accumulate over micro-batches'),
     eval_every: d(z.number().int().min(0).default(0), 'held-out evaluation every N steps (0 = only at start and end)'),
     eval_samples: d(z.number().int().min(1).default(64), 'held-out samples per evaluation'),
+    eval_sampled: d(
+      z.number().int().min(0).max(64).default(0),
+      'k: also score k completions per held-out prompt sampled at the rollout temperature, reported as sampled/<metric> (DeepSeek-R1\'s pass@1 protocol); 0 = greedy only',
+    ),
     reward_workers: d(z.number().int().min(0).max(64).default(2), 'worker threads that score rollouts (0 = in the trainer\'s thread)'),
     reward_timeout_s: d(z.number().positive().default(120), 'seconds one worker may spend on its share of a step\'s completions; past it they score 0 and the worker is replaced'),
     checkpoint_every: d(z.number().int().min(1).default(10), 'checkpoint every N steps'),

@@ -20,7 +20,7 @@ import { OptimStepper } from '../policy/optim/trainer-config.js';
 import type { ScoredItem } from '../../rewards/types.js';
 import type { Rollout } from '../policy/types.js';
 import { saveCheckpoint, type TrainerState } from './checkpoint.js';
-import { aggregate, evaluate } from './evaluate.js';
+import { aggregate, evalSampling, evaluate } from './evaluate.js';
 import type { StopSignal } from './interrupt.js';
 import type { MetricsLog, MetricRow } from './metrics.js';
 import { Progress } from './progress.js';
@@ -177,7 +177,7 @@ export async function runGrpo(policy: QwenVLPolicy, data: TaskData, cache: Promp
       progress.update(step + 1, { reward: m['reward/mean'] ?? 0, ...(m['acc@0.5'] !== undefined ? { acc: m['acc@0.5'] } : {}), kl: row.kl as number, len: row.response_len as number });
       const done = step + 1;
       if (cfg.eval_every > 0 && done % cfg.eval_every === 0 && done < cfg.steps && data.test.length) {
-        const ev = await evaluate(policy, data.test.slice(0, cfg.eval_samples), data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens });
+        const ev = await evaluate(policy, data.test.slice(0, cfg.eval_samples), data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens, ...evalSampling(cfg) });
         log.append({ phase: 'eval', step: done, ...ev.metrics });
         o.onEval?.(done, ev.metrics);
       }

@@ -12,7 +12,7 @@ import type { QwenVLPolicy } from '../policy/model/policy.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GlimpseError } from '../util/errors.js';
 import { latestCheckpoint, OPTIMIZER_FILE } from './checkpoint.js';
-import { evaluate } from './evaluate.js';
+import { evalSampling, evaluate } from './evaluate.js';
 import { runGrpo } from './grpo.js';
 import { StopSignal } from './interrupt.js';
 import { MetricsLog } from './metrics.js';
@@ -41,7 +41,7 @@ export interface RunResult {
 async function heldOut(policy: QwenVLPolicy, data: TaskData, cache: PromptCache, cfg: TrainConfig, label: string, quiet?: boolean) {
   const samples = data.test.slice(0, cfg.eval_samples);
   const p = new Progress(label, samples.length, process.stderr, quiet);
-  return evaluate(policy, samples, data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens, onProgress: (d) => p.update(d) });
+  return evaluate(policy, samples, data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens, ...evalSampling(cfg), onProgress: (d) => p.update(d) });
 }
 
 export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise<RunResult> {
@@ -124,6 +124,6 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
 }
 
 export function fmtMetrics(m: Record<string, number>): string {
-  const keys = ['acc@0.5', 'mIoU', 'reward/mean'].filter((k) => k in m);
+  const keys = ['acc@0.5', 'mIoU', 'reward/mean', 'sampled/acc@0.5'].filter((k) => k in m);
   return (keys.length ? keys : Object.keys(m).slice(0, 4)).map((k) => `${k} ${m[k]!.toFixed(3)}`).join(', ');
 }
