@@ -19,7 +19,7 @@ const d = <T extends z.ZodTypeAny>(schema: T, text: string) => schema.describe(t
 
 export const RolloutSchema = z
   .object({
-    prompts_per_step: d(z.number().int().min(1).default(4), 'prompts sampled per optimisation step'),
+    prompts_per_step: d(z.number().int().min(1).default(8), 'prompts sampled per optimisation step'),
     group_size: d(z.number().int().min(1).default(8), 'G: completions per prompt (GRPO groups; DeepSeekMath uses 64, CPU default 8)'),
     max_new_tokens: d(z.number().int().min(1).max(32768).default(40), 'longest completion, in tokens'),
     temperature: d(z.number().positive().max(10).default(1.0), 'sampling temperature for rollouts (1.0: on-policy logprobs)'),
@@ -81,11 +81,17 @@ export const LoraSchema = z
 
 export const SftSchema = z
   .object({
-    steps: d(z.number().int().min(0).default(150), 'supervised warm-up steps before GRPO when the model has no warm checkpoint (0 = skip)'),
+    steps: d(z.number().int().min(0).default(700), 'supervised warm-up steps before GRPO when the model has no warm checkpoint, at most (the stopping rule may end it sooner; 0 = skip)'),
     batch_size: d(z.number().int().min(1).default(16), 'sequences per SFT step'),
     lr: d(z.number().positive().max(1).default(2e-3), 'peak SFT learning rate (AdamW, cosine decay)'),
     warmup_steps: d(z.number().int().min(0).default(20), 'linear warmup steps of SFT'),
     weight_decay: d(z.number().min(0).default(0), 'decoupled weight decay of SFT (AdamW)'),
+    stop_at: d(
+      z.number().min(0).max(1).nullable().default(0.3),
+      'end the warm start early once acc@0.5 on validation prompts (held apart from the training prompts) reaches this, so GRPO starts from a model that has begun to localise; null = always run sft.steps; tasks without boxes ignore it',
+    ),
+    check_every: d(z.number().int().min(1).default(40), 'SFT steps between checks of the stopping rule'),
+    val_samples: d(z.number().int().min(1).default(32), 'validation prompts of the stopping rule (the last ones of the training split, kept out of SFT batches)'),
   })
   .strict();
 
@@ -101,7 +107,7 @@ export const TrainConfigSchema = z
     model: d(z.string().default('glimpse-tiny'), 'model folder (Hugging Face layout) or preset name'),
     out: d(z.string().default('runs/latest'), 'output folder: checkpoints, metrics.jsonl, report'),
     seed: d(z.number().int().default(0), 'seed of data order, sampling and initialisation'),
-    steps: d(z.number().int().min(1).default(30), 'GRPO optimisation steps'),
+    steps: d(z.number().int().min(1).default(80), 'GRPO optimisation steps'),
     rollout: d(RolloutSchema.default(RolloutSchema.parse({})), 'rollout sampling (G completions per prompt)'),
     algorithm: d(AlgorithmSchema.default(AlgorithmSchema.parse({})), 'advantages, clipped surrogate, KL, loss aggregation'),
     optim: d(OptimSchema.default(OptimSchema.parse({})), 'AdamW and learning-rate schedule'),
@@ -109,10 +115,10 @@ export const TrainConfigSchema = z
     freeze_vision: d(z.boolean().default(true), 'keep the vision tower and merger fixed during full fine-tuning, SFT and GRPO (VLM-R1 and EasyR1 freeze the vision tower by default; for glimpse-tiny it also stops the tower from collapsing to a constant while the decoder learns the format); LoRA has its own train_vision'),
     sft: d(SftSchema.default(SftSchema.parse({})), 'supervised warm start (glimpse sft) run first for a randomly initialised preset'),
     train_size: d(z.number().int().min(1).default(3000), 'synthetic training samples generated'),
-    test_size: d(z.number().int().min(1).default(64), 'synthetic held-out samples generated'),
+    test_size: d(z.number().int().min(1).default(128), 'synthetic held-out samples generated'),
     micro_batch: d(z.number().int().min(1).default(16), 'sequences per graph run (memory bound); gradients accumulate over micro-batches'),
     eval_every: d(z.number().int().min(0).default(0), 'held-out evaluation every N steps (0 = only at start and end)'),
-    eval_samples: d(z.number().int().min(1).default(64), 'held-out samples per evaluation'),
+    eval_samples: d(z.number().int().min(1).default(128), 'held-out samples per evaluation'),
     eval_sampled: d(
       z.number().int().min(0).max(64).default(0),
       'k: also score k completions per held-out prompt sampled at the rollout temperature, reported as sampled/<metric> (DeepSeek-R1\'s pass@1 protocol); 0 = greedy only',

@@ -23,6 +23,8 @@ export interface TrainerState {
   startMetrics?: Record<string, number>;
   /** Wall-clock seconds spent before this checkpoint (for tokens/s across resumes). */
   elapsed: number;
+  /** The phase ended here (SFT: its stopping rule fired before `sft.steps`). */
+  done?: boolean;
 }
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors';

@@ -72,13 +72,17 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
     // 1. supervised warm start (a preset starts from random weights)
     const sftSteps = isPreset || o.sftOnly ? cfg.sft.steps : 0;
     const inSft = !latest || latest.state.phase === 'sft';
-    if (inSft && sftSteps > 0 && (!latest || latest.state.step < sftSteps)) {
-      say(`glimpse: supervised warm start: ${sftSteps} steps of ${cfg.sft.batch_size} (${data.task ? 'reference solutions of the task' : 'dataset answers'})`);
+    if (inSft && sftSteps > 0 && (!latest || (latest.state.step < sftSteps && !latest.state.done))) {
+      const stopRule = sftStopRule(cfg, data, policy, cache, o.sftOnly === true, say, (m) => log.append(m));
+      say(`glimpse: supervised warm start: up to ${sftSteps} steps of ${cfg.sft.batch_size} (${data.task ? 'reference solutions of the task' : 'dataset answers'})${stopRule ? `, until validation acc@0.5 ≥ ${cfg.sft.stop_at} (checked every ${cfg.sft.check_every} steps on ${stopRule.held} prompts kept out of SFT)` : ''}`);
       const r = await runSft(policy, data, cache, log, stop, {
         steps: sftSteps, batchSize: cfg.sft.batch_size, microBatch: cfg.micro_batch, lr: cfg.sft.lr, warmupSteps: Math.min(cfg.sft.warmup_steps, sftSteps), weightDecay: cfg.sft.weight_decay, seed: cfg.seed,
         out, checkpointEvery: cfg.checkpoint_every * 5, config: cfg, ...(o.quiet ? { quiet: true } : {}),
+        ...(stopRule ? { stop: stopRule.stop, pool: data.train.length - stopRule.held } : {}),
       }, latest?.state.step ?? 0, latest ? join(latest.dir, OPTIMIZER_FILE) : undefined);
       if (r.interrupted) return { out, start: {}, final: {}, interrupted: true };
+      if (r.stoppedEarly) say(`glimpse: warm start ended at step ${r.step}: validation acc@0.5 reached ${cfg.sft.stop_at}`);
+      else if (stopRule) say(`glimpse: warm start ran all ${sftSteps} steps without validation acc@0.5 reaching ${cfg.sft.stop_at}; GRPO starts from there`);
       latest = undefined;
     }
     if (o.sftOnly) {
@@ -121,6 +125,33 @@ export async function runTraining(cfg: TrainConfig, o: RunOptions = {}): Promise
   } finally {
     stop.dispose();
   }
+}
+
+/**
+ * The warm start's stopping rule (`sft.stop_at`): greedy acc@0.5 on the last `sft.val_samples`
+ * training prompts, which SFT then never trains on. Off for `glimpse sft`, for tasks whose
+ * pipeline has no box IoU, and when too few training samples remain.
+ */
+function sftStopRule(cfg: TrainConfig, data: TaskData, policy: QwenVLPolicy, cache: PromptCache, sftOnly: boolean, say: (l: string) => void, log: (row: Record<string, number | string>) => void) {
+  const at = cfg.sft.stop_at;
+  if (at === null || sftOnly) return undefined;
+  if (!data.pipeline.spec.rewards.some((r) => r.name === 'geometry.iou')) return undefined;
+  const held = Math.min(cfg.sft.val_samples, Math.floor(data.train.length / 4));
+  if (held < 1 || data.train.length - held < cfg.sft.batch_size) return undefined;
+  const val = data.train.slice(data.train.length - held);
+  return {
+    held,
+    stop: {
+      every: cfg.sft.check_every,
+      async check(step: number): Promise<boolean> {
+        const ev = await evaluate(policy, val, data.pipeline, cache, { maxNewTokens: cfg.rollout.max_new_tokens });
+        const acc = ev.metrics['acc@0.5'] ?? 0;
+        log({ phase: 'sft_val', step, 'acc@0.5': acc, mIoU: ev.metrics.mIoU ?? 0 });
+        if (acc >= at) say(`glimpse: step ${step}: validation acc@0.5 ${acc.toFixed(3)}`);
+        return acc >= at;
+      },
+    },
+  };
 }
 
 export function fmtMetrics(m: Record<string, number>): string {

@@ -29,6 +29,13 @@ export interface SftOptions {
   checkpointEvery: number;
   config: unknown;
   quiet?: boolean;
+  /**
+   * Early stop: every `every` steps `check()` says whether to end the phase (e.g. validation
+   * acc@0.5 reached `sft.stop_at`); the last checkpoint is then marked done.
+   */
+  stop?: { every: number; check(step: number): Promise<boolean> };
+  /** Training samples SFT draws from (default: all of `data.train`). */
+  pool?: number;
 }
 
 /** Deterministic order of training samples for step `step` (a pure function: resumes exactly). */
@@ -40,7 +47,7 @@ export function batchIndices(n: number, batch: number, step: number, seed: numbe
   return Array.from({ length: Math.min(batch, n) }, (_, k) => order[(start + k) % n]!);
 }
 
-export async function runSft(policy: QwenVLPolicy, data: TaskData, cache: PromptCache, log: MetricsLog, stop: StopSignal, o: SftOptions, startStep = 0, optimizerState?: string): Promise<{ step: number; interrupted: boolean }> {
+export async function runSft(policy: QwenVLPolicy, data: TaskData, cache: PromptCache, log: MetricsLog, stop: StopSignal, o: SftOptions, startStep = 0, optimizerState?: string): Promise<{ step: number; interrupted: boolean; stoppedEarly: boolean }> {
   const task = data.task;
   if (!task?.solution) throw new GlimpseError('not_available', `task ${data.name} has no reference solutions for SFT`);
   const stepper = new OptimStepper(policy.trainableParams(), { lr: o.lr, warmup_steps: o.warmupSteps, schedule: 'cosine', max_grad_norm: 1.0, weight_decay: o.weightDecay ?? 0 }, o.steps);
@@ -52,7 +59,7 @@ export async function runSft(policy: QwenVLPolicy, data: TaskData, cache: Prompt
   let step = startStep;
   for (; step < o.steps; step++) {
     if (stop.requested) break;
-    const idx = batchIndices(data.train.length, o.batchSize, step, o.seed);
+    const idx = batchIndices(o.pool ?? data.train.length, o.batchSize, step, o.seed);
     const seqs: TrainSequence[] = [];
     for (const i of idx) {
       const s: Sample = data.train[i]!;
@@ -72,14 +79,19 @@ export async function runSft(policy: QwenVLPolicy, data: TaskData, cache: Prompt
     const elapsed = (Date.now() - t0) / 1000;
     log.append({ phase: 'sft', step: step + 1, loss, grad_norm: rep.norm, lr: rep.lr, tokens_per_s: tokensSeen / Math.max(elapsed, 1e-9), time_s: elapsed });
     progress.update(step + 1, { loss, lr: rep.lr });
+    if (o.stop && (step + 1) % o.stop.every === 0 && step + 1 < o.steps && (await o.stop.check(step + 1))) {
+      step++;
+      await save(step, true);
+      return { step, interrupted: false, stoppedEarly: true };
+    }
     if ((step + 1) % o.checkpointEvery === 0 && step + 1 < o.steps) await save(step + 1);
   }
   const interrupted = step < o.steps;
   await save(step);
-  return { step, interrupted };
+  return { step, interrupted, stoppedEarly: false };
 
-  async function save(s: number): Promise<void> {
-    const state: TrainerState = { step: s, phase: 'sft', config: o.config, elapsed: (Date.now() - t0) / 1000 };
+  async function save(s: number, done = false): Promise<void> {
+    const state: TrainerState = { step: s, phase: 'sft', config: o.config, elapsed: (Date.now() - t0) / 1000, ...(done ? { done } : {}) };
     await saveCheckpoint(o.out, policy, stepper.optimizer, state);
   }
 }

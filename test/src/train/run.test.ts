@@ -46,6 +46,31 @@ describe('glimpse train (end to end, tiny settings)', () => {
     expect(latestCheckpoint(out)!.state.step).toBe(3);
   }, 300_000);
 
+  it('ends the warm start when validation acc@0.5 reaches sft.stop_at, marks it done, and a resume goes on with GRPO', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'glimpse-run-'));
+    const cfg = (steps: number) => parseTrainConfig({
+      out, steps, seed: 1, train_size: 12, test_size: 2, eval_samples: 2, micro_batch: 4, checkpoint_every: 1, threads: 1,
+      sft: { steps: 6, batch_size: 4, warmup_steps: 1, stop_at: 0, check_every: 2, val_samples: 3 },
+      rollout: { prompts_per_step: 1, group_size: 2, max_new_tokens: 6 },
+    });
+    const lines: string[] = [];
+    await runTraining(cfg(1), { quiet: true, log: (l) => lines.push(l) });
+    const rows = new MetricsLog(join(out, 'metrics.jsonl')).read();
+    expect(rows.filter((r) => r.phase === 'sft').map((r) => r.step)).toEqual([1, 2]);
+    expect(rows.filter((r) => r.phase === 'sft_val').map((r) => r.step)).toEqual([2]);
+    expect(lines.join('\n')).toMatch(/warm start ended at step 2/);
+    const sftDirs = readdirSync(join(out, 'checkpoints')).filter((d) => d.startsWith('sft-'));
+    expect(sftDirs).toContain('sft-step-000002');
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'sft-step-000002', 'trainer_state.json'), 'utf8')).done).toBe(true);
+    await runTraining(cfg(2), { resume: true, quiet: true, log: () => {} });
+    const rows2 = new MetricsLog(join(out, 'metrics.jsonl')).read();
+    expect(rows2.filter((r) => r.phase === 'sft')).toHaveLength(2);
+    expect(rows2.filter((r) => r.phase === 'grpo').map((r) => r.step)).toEqual([1, 2]);
+    // stop_at null: every step runs, no validation
+    expect(parseTrainConfig({ sft: { stop_at: null } }).sft.stop_at).toBeNull();
+    expect(() => parseTrainConfig({ sft: { stop_at: 1.5 } })).toThrow(/stop_at/);
+  }, 300_000);
+
   it('keeps the previous checkpoint when a save is interrupted, and prunes old ones', async () => {
     const out = mkdtempSync(join(tmpdir(), 'glimpse-ckpt-'));
     const policy = await loadPolicy('glimpse-tiny', { seed: 0, threads: 1 });
