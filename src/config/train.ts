@@ -107,7 +107,7 @@ export const TrainConfigSchema = z
     model: d(z.string().default('glimpse-tiny'), 'model folder (Hugging Face layout) or preset name'),
     out: d(z.string().default('runs/latest'), 'output folder: checkpoints, metrics.jsonl, report'),
     seed: d(z.number().int().default(0), 'seed of data order, sampling and initialisation'),
-    steps: d(z.number().int().min(1).default(80), 'GRPO optimisation steps'),
+    steps: d(z.number().int().min(1).default(160), 'GRPO optimisation steps'),
     rollout: d(RolloutSchema.default(RolloutSchema.parse({})), 'rollout sampling (G completions per prompt)'),
     algorithm: d(AlgorithmSchema.default(AlgorithmSchema.parse({})), 'advantages, clipped surrogate, KL, loss aggregation'),
     optim: d(OptimSchema.default(OptimSchema.parse({})), 'AdamW and learning-rate schedule'),
