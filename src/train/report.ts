@@ -31,13 +31,29 @@ export async function writePlots(out: string, rows: readonly MetricRow[]): Promi
   for (const p of PLOTS) {
     const pts = rows.filter((r) => r.phase === p.phase && typeof r[p.key] === 'number' && typeof r.step === 'number');
     if (pts.length < 2) continue;
-    const series = makeSeries({ [p.key]: pts.map((r) => r[p.key] as number) }, pts.map((r) => r.step as number));
+    const values = pts.map((r) => r[p.key] as number);
+    // per-step values of a few rollouts are noisy: beside them, their trailing mean over 10 steps
+    const channels: Record<string, number[]> = { [p.key]: values };
+    if (values.length >= 20) channels['10-step mean'] = trailingMean(values, 10);
+    const series = makeSeries(channels, pts.map((r) => r.step as number));
     const { svg } = buildChartSvg(series, { width: 640, height: 360, title: p.title });
     const name = `plot-${p.key.replace(/[^a-z0-9]+/gi, '_')}.png`;
     await writeFileAtomic(join(out, name), await renderSvgPng(svg, { width: 640, height: 360, background: '#ffffff' }));
     files.push(name);
   }
   return files;
+}
+
+/** Mean of each value and the `window − 1` before it (fewer at the start). */
+export function trailingMean(values: readonly number[], window: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    if (i >= window) sum -= values[i - window]!;
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
 }
 
 /** Draws predicted (red) and true (green) boxes of a few examples; returns the files written. */
