@@ -117,6 +117,10 @@ export const TrainConfigSchema = z
     train_size: d(z.number().int().min(1).default(3000), 'synthetic training samples generated'),
     test_size: d(z.number().int().min(1).default(128), 'synthetic held-out samples generated'),
     micro_batch: d(z.number().int().min(1).default(16), 'sequences per graph run (memory bound); gradients accumulate over micro-batches'),
+    max_padding_waste: d(
+      z.number().min(0).lt(1).default(0.1),
+      'largest share of padded token slots in one GRPO micro-batch (sequences are grouped by length; a micro-batch closes before it would pad more)',
+    ),
     eval_every: d(z.number().int().min(0).default(0), 'held-out evaluation every N steps (0 = only at start and end)'),
     eval_samples: d(z.number().int().min(1).default(128), 'held-out samples per evaluation'),
     eval_sampled: d(

@@ -7,7 +7,8 @@
  *      in `reward_workers` worker threads (reward-workers.ts);
  *   4. advantages: the configured estimator over each group of G (optionally DAPO dynamic
  *      sampling: groups whose rewards are all equal are dropped and more prompts drawn);
- *   5. accumulate: forward + objective + backward per micro-batch (`epochs` passes);
+ *   5. accumulate: forward + objective + backward per micro-batch (`epochs` passes); micro-batches
+ *      group similar lengths and pad at most `max_padding_waste` of their token slots;
  *   6. step: AdamW with clipping and schedule; metrics line; checkpoint every N steps.
  */
 import type { Sample } from '../../data/schema.js';
@@ -15,6 +16,7 @@ import type { TrainConfig } from '../config/train.js';
 import { computeAdvantages, informativeGroups } from '../grpo/advantages.js';
 import { aggregationWeights, grpoObjective } from '../grpo/objectives.js';
 import type { TrainSequence } from '../policy/model/feeds.js';
+import { paddingStats, planMicroBatches } from '../policy/model/batching.js';
 import type { EncodedPrompt, QwenVLPolicy } from '../policy/model/policy.js';
 import { OptimStepper } from '../policy/optim/trainer-config.js';
 import type { ScoredItem } from '../../rewards/types.js';
@@ -105,17 +107,20 @@ export async function runGrpo(policy: QwenVLPolicy, data: TaskData, cache: Promp
       // 4. advantages
       const rewards = allScored.map((s) => s.reward);
       const advByRollout = computeAdvantages(a.advantage, { rewards, groupSize: G }, { difficultyWeighting: a.difficulty_weighting });
-      const seqsByRollout: TrainSequence[] = groups.flatMap((g) => g.rollouts.map((ro) => ({ ids: [...g.enc.ids, ...ro.tokens], promptLength: g.enc.ids.length, images: g.enc.images })));
-      // micro-batches of similar lengths: padding to each micro-batch's longest sequence wastes little
-      const order = seqsByRollout.map((_, i) => i).sort((x, y) => seqsByRollout[x]!.ids.length - seqsByRollout[y]!.ids.length || x - y);
-      const rollsByRollout = groups.flatMap((g) => g.rollouts);
-      const rolls = order.map((i) => rollsByRollout[i]!);
-      const seqs = order.map((i) => seqsByRollout[i]!);
-      const adv = Float64Array.from(order, (i) => advByRollout[i]!);
+      const seqs: TrainSequence[] = groups.flatMap((g) => g.rollouts.map((ro) => ({ ids: [...g.enc.ids, ...ro.tokens], promptLength: g.enc.ids.length, images: g.enc.images })));
+      const rolls = groups.flatMap((g) => g.rollouts);
+      const adv = advByRollout;
       const oldLogp = rolls.map((r) => r.logprobs);
       const weights = aggregationWeights(rolls.map((r) => r.tokens.length), a.loss_agg, cfg.rollout.max_new_tokens);
+      // micro-batches of similar lengths, each padding at most max_padding_waste of its token slots
+      const lengths = seqs.map((q) => q.ids.length);
+      const plan = planMicroBatches(lengths, { maxSequences: cfg.micro_batch, maxWaste: cfg.max_padding_waste });
+      const padding = paddingStats(lengths, plan);
       let refLogp: Float32Array[] | undefined;
-      if (ref) refLogp = await ref.logprobs(seqs, cfg.rollout.temperature, cfg.micro_batch);
+      if (ref) {
+        refLogp = new Array<Float32Array>(seqs.length);
+        for (const mb of plan) (await ref.logprobs(mb.map((i) => seqs[i]!), cfg.rollout.temperature, mb.length)).forEach((lp, k) => (refLogp![mb[k]!] = lp));
+      }
       // 5. accumulate (epochs × micro-batches) and 6. step
       let loss = 0;
       let entropy = 0;
@@ -125,23 +130,24 @@ export async function runGrpo(policy: QwenVLPolicy, data: TaskData, cache: Promp
       let tokens = 0;
       let rep = { norm: 0, lr: 0 };
       for (let epoch = 0; epoch < a.epochs; epoch++) {
-        for (let b = 0; b < seqs.length; b += cfg.micro_batch) {
-          const sl = <T,>(x: T[]) => x.slice(b, b + cfg.micro_batch);
-          const r = await policy.accumulate(sl(seqs), objective, {
-            perToken: { old_logp: sl(oldLogp), token_weight: sl(weights), ...(refLogp && a.kl.mode === 'loss' ? { ref_logp: sl(refLogp) } : {}) },
-            perSeq: { advantages: Float32Array.from(adv.subarray(b, b + cfg.micro_batch)) },
+        for (const mb of plan) {
+          const pick = <T,>(x: readonly T[]) => mb.map((i) => x[i]!);
+          const r = await policy.accumulate(pick(seqs), objective, {
+            perToken: { old_logp: pick(oldLogp), token_weight: pick(weights), ...(refLogp && a.kl.mode === 'loss' ? { ref_logp: pick(refLogp) } : {}) },
+            perSeq: { advantages: Float32Array.from(mb, (i) => adv[i]!) },
           }, cfg.rollout.temperature);
           loss += r.loss;
           if (epoch === 0) {
             r.logp.forEach((lp, k) => {
-              const old = oldLogp[b + k]!;
-              const A = adv[b + k]!;
+              const i = mb[k]!;
+              const old = oldLogp[i]!;
+              const A = adv[i]!;
               for (let j = 0; j < lp.length; j++) {
                 const ratio = Math.exp(lp[j]! - old[j]!);
                 approxKl += ratio - 1 - Math.log(ratio);
                 if ((A > 0 && ratio > 1 + a.clip_high) || (A < 0 && ratio < 1 - a.clip_low)) clipped++;
                 if (refLogp) {
-                  const rr = refLogp[b + k]![j]! - lp[j]!;
+                  const rr = refLogp[i]![j]! - lp[j]!;
                   kl += Math.exp(rr) - rr - 1;
                 }
               }
@@ -165,6 +171,8 @@ export async function runGrpo(policy: QwenVLPolicy, data: TaskData, cache: Promp
         clip_frac: tokens ? clipped / tokens : 0,
         approx_kl: tokens ? approxKl / tokens : 0,
         response_len: tokens / seqs.length,
+      padding_waste: padding.tokenWaste,
+      micro_batches: plan.length,
         loss,
         grad_norm: rep.norm,
         lr: rep.lr,

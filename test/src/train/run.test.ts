@@ -33,7 +33,8 @@ describe('glimpse train (end to end, tiny settings)', () => {
     const rows = new MetricsLog(join(out, 'metrics.jsonl')).read();
     expect(rows.filter((r) => r.phase === 'sft').map((r) => r.step)).toEqual([1, 2]);
     expect(rows.filter((r) => r.phase === 'grpo').map((r) => r.step)).toEqual([1, 2]);
-    for (const k of ['reward/mean', 'kl', 'entropy', 'clip_frac', 'response_len', 'tokens_per_s']) expect(rows.find((r) => r.phase === 'grpo')).toHaveProperty(k);
+    for (const k of ['reward/mean', 'kl', 'entropy', 'clip_frac', 'response_len', 'tokens_per_s', 'padding_waste', 'micro_batches']) expect(rows.find((r) => r.phase === 'grpo')).toHaveProperty(k);
+    for (const r of rows.filter((x) => x.phase === 'grpo')) expect(r.padding_waste as number).toBeLessThanOrEqual(0.1 + 1e-9);
     expect(latestCheckpoint(out)!.state).toMatchObject({ phase: 'grpo', step: 2 });
     // a second run into the same folder needs --resume
     await expect(runTraining(tiny(out, 2), { quiet: true, log: () => {} })).rejects.toThrow(/--resume/);
@@ -69,6 +70,22 @@ describe('glimpse train (end to end, tiny settings)', () => {
     // stop_at null: every step runs, no validation
     expect(parseTrainConfig({ sft: { stop_at: null } }).sft.stop_at).toBeNull();
     expect(() => parseTrainConfig({ sft: { stop_at: 1.5 } })).toThrow(/stop_at/);
+  }, 300_000);
+
+  it('runs with a KL reference policy and two epochs per rollout batch (micro-batches planned by length)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'glimpse-run-'));
+    const cfg = parseTrainConfig({
+      out, steps: 1, seed: 2, train_size: 8, test_size: 2, eval_samples: 2, micro_batch: 2, threads: 1, max_padding_waste: 0.05,
+      sft: { steps: 1, batch_size: 4, warmup_steps: 0 },
+      rollout: { prompts_per_step: 2, group_size: 2, max_new_tokens: 6 },
+      algorithm: { kl: { coef: 0.05 }, epochs: 2 },
+    });
+    const r = await runTraining(cfg, { quiet: true, log: () => {} });
+    expect(r.interrupted).toBe(false);
+    const row = new MetricsLog(join(out, 'metrics.jsonl')).read().find((x) => x.phase === 'grpo')!;
+    expect(Number.isFinite(row.kl as number) && (row.kl as number) >= 0).toBe(true);
+    expect(row.padding_waste as number).toBeLessThanOrEqual(0.05 + 1e-9);
+    expect(row.micro_batches as number).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
   it('keeps the previous checkpoint when a save is interrupted, and prunes old ones', async () => {
