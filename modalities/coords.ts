@@ -113,6 +113,12 @@ export const CoordsRecordSchema = z
   .strict();
 export type CoordsRecord = z.infer<typeof CoordsRecordSchema>;
 
+/** The `coords` record of a CoordinateMap (the inverse of {@link coordinateMapFromRecord}). */
+export function coordsRecordOf(map: CoordinateMap): CoordsRecord {
+  const spec = map.toJSON();
+  return { image_size: spec.original, input_size: spec.input, space: spec.space, region: spec.region };
+}
+
 /** A CoordinateMap from a record's `coords`; `space` overrides the record's own. */
 export function coordinateMapFromRecord(rec: CoordsRecord, space?: CoordSpace): CoordinateMap {
   return createCoordinateMap({

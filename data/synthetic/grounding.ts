@@ -208,9 +208,14 @@ export function groundingSolution(box: BBox): string {
   return `<think></think><answer>{"bbox_2d": [${r.join(', ')}]}</answer>`;
 }
 
+/** Throws a RangeError unless `margin` is a finite number ≥ 0 (the `labelMargin` option). */
+export function checkLabelMargin(margin: number): void {
+  if (!(Number.isFinite(margin) && margin >= 0)) throw new RangeError(`grounding: labelMargin must be a number ≥ 0, got ${margin}`);
+}
+
 /** The box a reference solution gives: `bbox` padded by `margin` pixels per side, clipped to the canvas. */
 export function labelBox(bbox: BBox, margin: number, canvas: number): BBox {
-  if (!(Number.isFinite(margin) && margin >= 0)) throw new RangeError(`grounding: labelMargin must be a number ≥ 0, got ${margin}`);
+  checkLabelMargin(margin);
   return [Math.max(0, bbox[0] - margin), Math.max(0, bbox[1] - margin), Math.min(canvas, bbox[2] + margin), Math.min(canvas, bbox[3] + margin)];
 }
 

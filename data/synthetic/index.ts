@@ -9,7 +9,7 @@ import { Rng } from '../../src/util/rng.js';
 import type { PipelineSpec } from '../../rewards/types.js';
 import type { CoordinateMap } from '../../modalities/coords.js';
 import type { Sample } from '../schema.js';
-import { groundingSample, groundingSolution, labelBox, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
+import { checkLabelMargin, groundingSample, groundingSolution, labelBox, makeGroundingScene, renderGroundingScene, type GroundingOptions } from './grounding.js';
 import { svgTask } from './svg.js';
 import { temporalTask } from './temporal.js';
 import { timeseriesTask } from './timeseries.js';
@@ -61,7 +61,7 @@ const grounding: SyntheticTask = {
     const manifest: TaskManifest = { task: 'grounding', version: 1, seed, splits, options };
     const files = [join(out, 'train.jsonl'), join(out, 'test.jsonl')];
     const labelMargin = (options as GroundingOptions).labelMargin ?? 0;
-    labelBox([0, 0, 1, 1], labelMargin, 1); // a bad margin fails before any file is written
+    checkLabelMargin(labelMargin); // before any file is written
     if (manifestMatches(out, manifest)) return { reused: true, files };
     for (const [split, count, offset] of [['train', splits.train, 0], ['test', splits.test, 1]] as const) {
       // separate streams per split so the held-out set does not depend on the train size

@@ -11,9 +11,9 @@
 import { z } from 'zod';
 import { registerReward } from '../registry.js';
 import type { RewardContext, RewardInput, RewardResult } from '../types.js';
-import { answerText, guarded, inputImageSource, loadSource, modelParam } from './common.js';
+import { answerText, guarded, modelParam } from './common.js';
 import { cosine } from './embedder.js';
-import { resolveEmbedder } from './services.js';
+import { textImageInputs } from './services.js';
 
 export const ClipTextImageParams = z
   .object({
@@ -32,18 +32,14 @@ export function clipScoreOf(cos: number, p: { form: 'clip_s' | 'sgp'; w: number 
 }
 
 async function score(input: RewardInput, p: ClipTextImageParams, ctx?: RewardContext): Promise<RewardResult> {
-  const src = inputImageSource(input?.sample);
-  if (!src) return { score: null, reason: 'no image in the sample' };
-  const model = await resolveEmbedder('text_image', p.model, ctx);
-  if (!model.ok) return { score: null, reason: model.reason };
-  const img = await loadSource(src);
-  if (!img.ok) return { score: null, reason: img.reason };
+  const got = await textImageInputs(input, p.model, ctx);
+  if (!got.ok) return { score: null, reason: got.reason };
   const caption = answerText(input.completion);
   const text = p.form === 'clip_s' ? p.prefix + caption : caption;
-  const [t] = await model.embedder.embedTexts([text]);
-  const [v] = await model.embedder.embedImages([img.image]);
+  const [t] = await got.embedder.embedTexts([text]);
+  const [v] = await got.embedder.embedImages([got.image]);
   const cos = cosine(t!, v!);
-  return { score: clipScoreOf(cos, p), details: { cos, form: p.form, caption, model: model.source } };
+  return { score: clipScoreOf(cos, p), details: { cos, form: p.form, caption, model: got.source } };
 }
 
 registerReward({

@@ -8,9 +8,9 @@
 import { z } from 'zod';
 import { registerReward } from '../registry.js';
 import type { RewardContext, RewardInput, RewardResult } from '../types.js';
-import { answerField, answerList, answerText, guarded, inputImageSource, loadSource, modelParam } from './common.js';
+import { answerField, answerList, answerText, guarded, modelParam } from './common.js';
 import { cosine } from './embedder.js';
-import { resolveEmbedder } from './services.js';
+import { textImageInputs } from './services.js';
 
 export const RefClipParams = z
   .object({
@@ -31,20 +31,16 @@ async function score(input: RewardInput, p: RefClipParams, ctx?: RewardContext):
   const single = answerField(input?.sample, 'text');
   if (refs.length === 0 && single !== undefined) refs.push(single.slice(0, 2000));
   if (refs.length === 0) return { score: null, reason: 'no reference captions (answer.references or answer.text)' };
-  const src = inputImageSource(input.sample);
-  if (!src) return { score: null, reason: 'no image in the sample' };
-  const model = await resolveEmbedder('text_image', p.model, ctx);
-  if (!model.ok) return { score: null, reason: model.reason };
-  const img = await loadSource(src);
-  if (!img.ok) return { score: null, reason: img.reason };
+  const got = await textImageInputs(input, p.model, ctx);
+  if (!got.ok) return { score: null, reason: got.reason };
   const caption = answerText(input.completion);
-  const [c, ...r] = await model.embedder.embedTexts([p.prefix + caption, ...refs.map((x) => p.prefix + x)]);
-  const [v] = await model.embedder.embedImages([img.image]);
+  const [c, ...r] = await got.embedder.embedTexts([p.prefix + caption, ...refs.map((x) => p.prefix + x)]);
+  const [v] = await got.embedder.embedImages([got.image]);
   const cos = cosine(c!, v!);
   const clipS = p.w * Math.max(0, cos);
   const refSims = r.map((x) => cosine(c!, x));
   const best = Math.max(0, ...refSims);
-  return { score: harmonic(clipS, best), details: { clip_s: clipS, cos, best_reference: best, reference_cos: refSims, model: model.source } };
+  return { score: harmonic(clipS, best), details: { clip_s: clipS, cos, best_reference: best, reference_cos: refSims, model: got.source } };
 }
 
 registerReward({

@@ -9,7 +9,9 @@
  * rewards then return null (or report the term as unavailable), never throw.
  */
 import { describeError } from '../../src/util/errors.js';
-import type { RewardContext } from '../types.js';
+import type { RewardContext, RewardInput } from '../types.js';
+import type { RgbImage } from '../../modalities/types.js';
+import { inputImageSource, loadSource } from './common.js';
 import { loadEmbedder, MODEL_ENV, type Embedder, type EmbedderKind } from './embedder.js';
 
 export type EmbedderRole = 'text_image' | 'image_image';
@@ -54,4 +56,18 @@ export async function resolveEmbedder(role: EmbedderRole, model: string | undefi
   }
   const env = role === 'image_image' ? `${MODEL_ENV.image_image} or ${MODEL_ENV.text_image}` : MODEL_ENV.text_image;
   return { ok: false, reason: `unavailable: no ${role === 'image_image' ? 'image–image (DINOv2/CLIP)' : 'text–image (CLIP/SigLIP)'} model configured (set the reward's model param, the ${SERVICE_KEY[role]} service or ${env})` };
+}
+
+/**
+ * The text–image embedder and the sample's input image, or why a reward cannot use them (no image
+ * in the sample, no model configured, an unreadable image) — in that order of checks.
+ */
+export async function textImageInputs(input: RewardInput, model: string | undefined, ctx: RewardContext | undefined): Promise<{ ok: true; embedder: Embedder; source: string; image: RgbImage } | { ok: false; reason: string }> {
+  const src = inputImageSource(input?.sample);
+  if (!src) return { ok: false, reason: 'no image in the sample' };
+  const m = await resolveEmbedder('text_image', model, ctx);
+  if (!m.ok) return m;
+  const img = await loadSource(src);
+  if (!img.ok) return img;
+  return { ok: true, embedder: m.embedder, source: m.source, image: img.image };
 }

@@ -11,6 +11,7 @@ import type { RewardInput, ScoredItem } from '../../rewards/types.js';
 import { WorkerPool } from '../server/pool.js';
 import { DEFAULT_SCORER_MODULE } from '../server/scorer.js';
 import { describeError } from '../util/errors.js';
+import { coordsRecordOf } from '../../modalities/coords.js';
 
 /** The pipeline's name inside the workers. */
 const NAME = 'task';
@@ -70,7 +71,7 @@ export class RolloutScorer {
   }
 
   private async scoreChunk(pool: WorkerPool, inputs: readonly RewardInput[]): Promise<ScoredItem[]> {
-    const items = inputs.map((i) => ({ completion: i.completion, sample: i.sample, ...(i.coords ? { coords: coordsRecord(i.coords.toJSON()) } : {}) }));
+    const items = inputs.map((i) => ({ completion: i.completion, sample: i.sample, ...(i.coords ? { coords: coordsRecordOf(i.coords) } : {}) }));
     const body = new TextEncoder().encode(JSON.stringify({ pipeline: NAME, items }));
     try {
       const r = await pool.run('rewards', body, Date.now() + this.o.timeoutS * 1000).result;
@@ -88,9 +89,4 @@ export class RolloutScorer {
   async close(): Promise<void> {
     await this.pool?.close();
   }
-}
-
-/** A CoordinateMap's spec as the `coords` record of the reward protocol (rewards/record.ts). */
-function coordsRecord(spec: { original: readonly [number, number]; input: readonly [number, number]; space: string; region: readonly number[] }) {
-  return { image_size: spec.original, input_size: spec.input, space: spec.space, region: spec.region };
 }

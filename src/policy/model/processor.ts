@@ -112,19 +112,25 @@ export interface ImageBatch {
   sizes: Array<{ width: number; height: number }>;
 }
 
-/** Preprocesses images (any sizes) into one `pixel_values` block (see the module comment). */
-export async function processImages(images: readonly RgbImage[], cfg: ResolvedVisionProcessorConfig): Promise<ImageBatch> {
-  const parts = [];
-  for (const img of images) parts.push(await preprocessImage(img, cfg));
+/** Row blocks of patches (one per image or video) as one `[numPatches, C·T·P·P]` block. */
+function concatPatches(parts: ReadonlyArray<{ data: Float32Array; shape: readonly number[] }>, cfg: ResolvedVisionProcessorConfig): { pixelValues: Float32Array; shape: [number, number] } {
   const d = cfg.patch_size * cfg.patch_size * cfg.temporal_patch_size * 3;
-  const n = parts.reduce((s, p) => s + p.shape[0], 0);
+  const n = parts.reduce((s, p) => s + p.shape[0]!, 0);
   const pixelValues = new Float32Array(n * d);
   let off = 0;
   for (const p of parts) {
     pixelValues.set(p.data, off);
     off += p.data.length;
   }
-  return { pixelValues, shape: [n, d], imageGridThw: parts.map((p) => p.gridThw), sizes: parts.map((p) => ({ width: p.width, height: p.height })) };
+  return { pixelValues, shape: [n, d] };
+}
+
+/** Preprocesses images (any sizes) into one `pixel_values` block (see the module comment). */
+export async function processImages(images: readonly RgbImage[], cfg: ResolvedVisionProcessorConfig): Promise<ImageBatch> {
+  const parts = [];
+  for (const img of images) parts.push(await preprocessImage(img, cfg));
+  const { pixelValues, shape } = concatPatches(parts, cfg);
+  return { pixelValues, shape, imageGridThw: parts.map((p) => p.gridThw), sizes: parts.map((p) => ({ width: p.width, height: p.height })) };
 }
 
 /** One video: frames of one size in time order, sampled at `fps` frames per second. */
@@ -168,15 +174,8 @@ export async function processVideos(videos: readonly VideoInput[], cfg: Resolved
     parts.push(toPixelValues(resized, cfg));
     secs.push(cfg.temporal_patch_size / fps);
   }
-  const d = cfg.patch_size * cfg.patch_size * cfg.temporal_patch_size * 3;
-  const n = parts.reduce((s, p) => s + p.shape[0], 0);
-  const pixelValues = new Float32Array(n * d);
-  let off = 0;
-  for (const p of parts) {
-    pixelValues.set(p.data, off);
-    off += p.data.length;
-  }
-  return { pixelValues, shape: [n, d], videoGridThw: parts.map((p) => p.gridThw), secondPerGridTs: secs };
+  const { pixelValues, shape } = concatPatches(parts, cfg);
+  return { pixelValues, shape, videoGridThw: parts.map((p) => p.gridThw), secondPerGridTs: secs };
 }
 
 /** LLM tokens of one image or video: t·h·w / merge². */

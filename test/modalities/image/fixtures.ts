@@ -1,7 +1,6 @@
 /** Test images made at test time (no binary fixtures in git). */
-import { afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir as makeTempDir } from '../../helpers/tmp.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -9,16 +8,8 @@ import type { RgbImage } from '../../../modalities/types.js';
 
 /** A fresh temporary folder, removed after the importing test file has run. */
 export function tempDir(prefix = 'glimpse-img-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return makeTempDir(prefix);
 }
-
-const made: string[] = [];
-// registered when a test file first imports this module: removes that file's folders afterwards
-afterAll(() => {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 /**
  * A deterministic RGB test pattern: R = x-ramp, G = y-ramp, B = checker, so every pixel's

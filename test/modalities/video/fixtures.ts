@@ -1,23 +1,14 @@
 /** Videos made at test time with ffmpeg's lavfi sources (tiny: a few seconds, 64x48). */
-import { afterAll } from 'vitest';
+import { tempDir as makeTempDir } from '../../helpers/tmp.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ffmpegBinary } from '../../../modalities/video/ffmpeg.js';
 
 /** A fresh temporary folder, removed after the importing test file has run. */
 export function tempDir(prefix = 'glimpse-video-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return makeTempDir(prefix);
 }
-
-const made: string[] = [];
-// registered when a test file first imports this module: removes that file's folders afterwards
-afterAll(() => {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 /** Runs ffmpeg synchronously (test setup only); throws with its stderr on failure. */
 export function ffmpegSync(args: string[]): void {
