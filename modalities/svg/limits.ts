@@ -18,6 +18,13 @@ export const SvgLimitsSchema = z.object({
     .positive()
     .default(16)
     .describe('largest feMorphology radius, in render pixels; larger radii are clamped to it (their cost grows with the radius squared; librsvg clamps at 10 px)'),
+  filterRegionMargin: z
+    .number()
+    .min(0)
+    .default(0.5)
+    .describe(
+      'how far a filter region in userSpaceOnUse may reach past the canvas, in canvas widths / heights; larger regions are clipped to it (resvg filters every pixel of the region, seen or not, and aborts on some huge ones)',
+    ),
 });
 export type SvgLimits = z.infer<typeof SvgLimitsSchema>;
 export type SvgLimitsInput = z.input<typeof SvgLimitsSchema>;

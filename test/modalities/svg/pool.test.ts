@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SvgRenderPool, execArgvWithoutLoaders } from '../../../modalities/svg/pool.js';
+import { SvgRenderPool, execArgvWithoutLoaders, renderExecArgv } from '../../../modalities/svg/pool.js';
 import { rasterizeSvg } from '../../../modalities/svg/raster.js';
 import { renderSvg, checkSvg, renderSvgPng } from '../../../modalities/svg/render.js';
 import { closeDefaultSvgPool } from '../../../modalities/svg/pool.js';
@@ -12,7 +12,8 @@ const NS = 'xmlns="http://www.w3.org/2000/svg"';
 const circle = (i: number) => `<svg ${NS} viewBox="0 0 100 100"><circle cx="${10 + (i % 80)}" cy="50" r="${5 + (i % 30)}" fill="#${(i * 2654435761 >>> 8).toString(16).padStart(6, '0').slice(0, 6)}"/></svg>`;
 // resvg takes seconds on this one (feTurbulence with hundreds of octaves)
 const SLOW = `<svg ${NS} viewBox="0 0 200 200"><filter id="f"><feTurbulence baseFrequency="0.05" numOctaves="400"/></filter><rect x="20" y="20" width="160" height="160" fill="seagreen" filter="url(#f)"/></svg>`;
-// resvg 2.6 aborts the whole process on this one (Rust panic in feComposite arithmetic)
+// resvg 2.6 aborts the whole process on this one (Rust panic in feComposite arithmetic over a
+// filter region ~3x the canvas), unless the sanitiser clips the region (filterRegionMargin)
 const CRASH = `<svg ${NS} viewBox="0 0 200 200"><filter id="f" filterUnits="userSpaceOnUse" x="0" y="0" width="200" height="2000"><feComposite in="SourceGraphic" in2="SourceGraphic" operator="arithmetic" k2="1"/></filter><rect x="20" y="20" width="160" height="160" fill="seagreen" filter="url(#f)"/></svg>`;
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -51,10 +52,20 @@ describe('SvgRenderPool', () => {
   });
 
   it('survives a renderer that aborts its process, and reports it as render_crash', async () => {
-    const err = await pool.render(CRASH, { name: 'crash.svg' }).catch((e: unknown) => e);
+    // the clip off (a margin of 100 canvases), so resvg sees the region that aborts it
+    const err = await pool.render(CRASH, { name: 'crash.svg', limits: { filterRegionMargin: 100 } }).catch((e: unknown) => e);
     expect(isGlimpseError(err) && err.code).toBe('render_crash');
     expect((err as Error).message).toMatch(/^crash\.svg: the SVG renderer crashed/);
     expect((await pool.render(circle(3))).width).toBe(256);
+  });
+
+  it('renders that SVG with the default limits: its filter region clipped, no crash', async () => {
+    const before = pool.stats.crashes;
+    const r = await pool.render(CRASH, { width: 100, height: 100 });
+    expect(r.removed).toEqual(['filter region x="0" y="0" width="200" height="2000" (clipped to height=300)']);
+    const centre = [...r.data.subarray((50 * 100 + 50) * 3, (50 * 100 + 50) * 3 + 3)];
+    [46, 139, 87].forEach((v, k) => expect(Math.abs(centre[k]! - v)).toBeLessThanOrEqual(2)); // seagreen
+    expect(pool.stats.crashes).toBe(before);
   });
 
   it('passes gate failures through with their codes', async () => {
@@ -73,6 +84,12 @@ describe('SvgRenderPool', () => {
     const text = readFileSync(newest, 'utf8');
     expect(text).toContain('function rasterizeSvg');
     expect(text).toMatch(/from "@resvg\/resvg-js"/); // the native renderer stays outside the bundle
+  });
+
+  it('starts its processes with V8 garbage collection on the render thread only, once', () => {
+    expect(renderExecArgv(['--enable-source-maps'])).toEqual(['--enable-source-maps', '--single-threaded-gc']);
+    expect(renderExecArgv(['--single-threaded-gc'])).toEqual(['--single-threaded-gc']);
+    expect(renderExecArgv([])).toEqual(['--single-threaded-gc']);
   });
 
   it('starts its processes without the parent\'s module loaders, keeping other Node flags', () => {

@@ -97,6 +97,45 @@ describe('sanitizeSvg', () => {
     expect(codeOf(() => sanitizeSvg(odd, { renderSize: size }))).toBe('zero_viewbox');
   });
 
+  it('clips userSpaceOnUse filter regions reaching over filterRegionMargin canvases past the canvas, and only those', () => {
+    const doc = (filter: string, prim = '', root = 'viewBox="0 0 200 200"') =>
+      `<svg ${NS} ${root}><filter id="f"${filter}><feGaussianBlur stdDeviation="2"${prim}/></filter><rect width="100" height="100" filter="url(#f)"/></svg>`;
+    const U = ' filterUnits="userSpaceOnUse"';
+    const huge = sanitizeSvg(doc(`${U} x="-10000" y="-10000" width="100000" height="100000"`, ' x="0" y="0" width="100000" height="100000"'));
+    expect(huge.svg).toBe(doc(`${U} x="-100" y="-100" width="400" height="400"`, ' x="0" y="0" width="300" height="300"'));
+    expect(huge.removed).toEqual([
+      'filter region x="-10000" y="-10000" width="100000" height="100000" (clipped to x=-100 width=400 y=-100 height=400)',
+      'primitive region x="0" y="0" width="100000" height="100000" (clipped to width=300 height=300)',
+    ]);
+    // percentages are of the viewport; the viewBox origin counts; the margin is a limit
+    expect(sanitizeSvg(doc(`${U} width="1000%"`)).svg).toBe(doc(`${U} width="320"`)); // x defaults to -10%: -20 to 300
+    // a missing attribute is inserted after the tag name where its default reaches too far (y:
+    // -10%, height: 120%)
+    const inserted = (src: string, attrs: string) => src.replace('<filter ', `<filter ${attrs} `);
+    expect(sanitizeSvg(doc(`${U} x="-1e3" width="2e3"`), { limits: { filterRegionMargin: 0 } }).svg).toBe(inserted(doc(`${U} x="0" width="200"`), 'y="0" height="200"'));
+    expect(sanitizeSvg(doc(`${U} x="0" width="5000"`, '', 'viewBox="-50 0 100 100"')).svg).toBe(doc(`${U} x="0" width="100"`, '', 'viewBox="-50 0 100 100"'));
+    expect(sanitizeSvg(doc(`${U} x="-150"`)).svg).toBe(inserted(doc(`${U} x="-100"`), 'width="190"')); // -150 + 120%: 90
+    // without viewBox: width/height in px are the canvas
+    expect(sanitizeSvg(doc(`${U} height="9000"`, '', 'width="100px" height="50"')).svg).toBe(doc(`${U} height="80"`, '', 'width="100px" height="50"'));
+    // left alone: bounding-box units, regions inside the margin, other units, wholly outside,
+    // a primitive with only some of its region, primitives in bounding-box units, light positions
+    for (const src of [
+      doc(' x="-100" width="1000"'),
+      doc(`${U} x="-50" width="300"`),
+      doc(`${U} x="0" width="100000mm"`),
+      doc(`${U} x="-100000" width="10"`),
+      doc(`${U} x="NaN" width="1e999"`),
+      doc(`${U} width="-5"`),
+      doc(U, ' width="100000"'),
+      doc(`${U} primitiveUnits="objectBoundingBox"`, ' x="0" width="100000"'),
+      doc(U, '', 'width="10em" height="10em"'),
+      `<svg ${NS} viewBox="0 0 200 200"><filter id="f"${U}><feDiffuseLighting><fePointLight x="100000" y="-100000" z="5"/></feDiffuseLighting></filter></svg>`,
+    ]) {
+      expect(sanitizeSvg(src).svg).toBe(src);
+    }
+    expect(codeOf(() => sanitizeSvg(doc(U), { limits: { filterRegionMargin: -1 } }))).toBe('bad_config');
+  });
+
   it('says why malformed documents fail', () => {
     expect(codeOf(() => sanitizeSvg(''))).toBe('parse_error');
     expect(codeOf(() => sanitizeSvg(`<svg ${NS}><rect width="1"`))).toBe('parse_error');
