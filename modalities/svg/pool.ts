@@ -138,28 +138,14 @@ export function execArgvWithoutLoaders(argv: readonly string[] = process.execArg
   return out;
 }
 
-/**
- * Node flags of every render process. `--single-threaded-gc`: V8 collects garbage on the render
- * thread only, without its helper threads. A render process is one busy thread; the helper
- * threads' work (~0.2 ms of CPU a render, ~10% of it, from the 256 KB pixel buffer each render
- * hands over) would only be taken from the other render processes on the same cores. Measured
- * over the SVG corpus: the same time per render, ~9% less CPU.
- */
-export const RENDER_PROCESS_FLAGS: readonly string[] = ['--single-threaded-gc'];
-
-/** `argv` with RENDER_PROCESS_FLAGS added where missing. Exported for tests. */
-export function renderExecArgv(argv: readonly string[]): string[] {
-  return [...argv, ...RENDER_PROCESS_FLAGS.filter((f) => !argv.includes(f))];
-}
-
 function spawnRenderer(): ChildProcess {
   const opts = { serialization: 'advanced' as const, stdio: CHILD_STDIO };
   const entry = new URL(FROM_SOURCES ? './render.child.ts' : './render.child.js', import.meta.url);
-  if (!FROM_SOURCES) return fork(fileURLToPath(entry), [], { ...opts, execArgv: renderExecArgv(process.execArgv) });
+  if (!FROM_SOURCES) return fork(fileURLToPath(entry), [], opts);
   const bundle = bundledChild();
-  if (bundle) return fork(bundle, [], { ...opts, execArgv: renderExecArgv(execArgvWithoutLoaders()) });
+  if (bundle) return fork(bundle, [], { ...opts, execArgv: execArgvWithoutLoaders() });
   const boot = fileURLToPath(new URL('./child-boot.mjs', import.meta.url));
-  return fork(boot, [pathToFileURL(fileURLToPath(entry)).href], { ...opts, execArgv: renderExecArgv(process.execArgv) });
+  return fork(boot, [pathToFileURL(fileURLToPath(entry)).href], opts);
 }
 
 export class SvgRenderPool {

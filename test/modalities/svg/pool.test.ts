@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SvgRenderPool, execArgvWithoutLoaders, renderExecArgv } from '../../../modalities/svg/pool.js';
+import { SvgRenderPool, execArgvWithoutLoaders } from '../../../modalities/svg/pool.js';
 import { rasterizeSvg } from '../../../modalities/svg/raster.js';
 import { renderSvg, checkSvg, renderSvgPng } from '../../../modalities/svg/render.js';
 import { closeDefaultSvgPool } from '../../../modalities/svg/pool.js';
@@ -84,12 +84,6 @@ describe('SvgRenderPool', () => {
     const text = readFileSync(newest, 'utf8');
     expect(text).toContain('function rasterizeSvg');
     expect(text).toMatch(/from "@resvg\/resvg-js"/); // the native renderer stays outside the bundle
-  });
-
-  it('starts its processes with V8 garbage collection on the render thread only, once', () => {
-    expect(renderExecArgv(['--enable-source-maps'])).toEqual(['--enable-source-maps', '--single-threaded-gc']);
-    expect(renderExecArgv(['--single-threaded-gc'])).toEqual(['--single-threaded-gc']);
-    expect(renderExecArgv([])).toEqual(['--single-threaded-gc']);
   });
 
   it('starts its processes without the parent\'s module loaders, keeping other Node flags', () => {
