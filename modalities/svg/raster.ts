@@ -12,6 +12,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { GlimpseError } from '../../src/util/errors.js';
 import { fontOptions } from './fonts.js';
 import { svgLimits, type SvgLimits, type SvgLimitsInput, DEFAULT_SVG_SIZE } from './limits.js';
+import { fillBackground, simdCompositor, type RenderedPixels } from './composite-simd.js';
 import { encodePngScanlines } from './png.js';
 import { sanitizeSvg } from './sanitize.js';
 
@@ -113,16 +114,8 @@ function rootAspect(root: { width?: string; height?: string; viewBox?: string })
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-export interface Rendered {
-  /** Premultiplied RGBA, `width` pixels a row. */
-  rgba: Uint8Array;
-  width: number;
-  /** The part that lands on the output, and where. */
-  rw: number;
-  rh: number;
-  ox: number;
-  oy: number;
-}
+/** A render's premultiplied RGBA pixels and where they land on the output (see composite-simd.ts). */
+export type Rendered = RenderedPixels;
 
 /**
  * Fills `out` (`height` rows of `stride` bytes, RGB from byte `lead` of each row; bytes before
@@ -132,16 +125,7 @@ export interface Rendered {
  */
 export function composite(src: Rendered, out: Uint8Array, stride: number, lead: number, width: number, height: number, bg: [number, number, number]): boolean {
   const [br, bgc, bb] = bg;
-  if (br === bgc && bgc === bb) out.fill(br);
-  else {
-    for (let p = lead; p < lead + width * 3; p += 3) {
-      out[p] = br;
-      out[p + 1] = bgc;
-      out[p + 2] = bb;
-    }
-    for (let y = 1; y < height; y++) out.copyWithin(y * stride, 0, stride);
-  }
-  if (lead > 0) for (let y = 0; y < height; y++) for (let k = 0; k < lead; k++) out[y * stride + k] = 0;
+  fillBackground(out, stride, lead, width, height, bg);
   const { rgba, rw, rh, ox, oy } = src;
   // what the background adds under a pixel of alpha a: round(bg · (255 − a) / 255), exactly
   const addR = new Uint8Array(256);
@@ -250,17 +234,30 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const wantRgb = opts.rgb !== false;
   let data: Uint8Array;
   let png: Uint8Array | undefined;
+  const empty = () => new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
   if (opts.png) {
     // composite straight into PNG scanlines (a filter byte before each row), then copy out RGB
     const stride = width * 3 + 1;
-    const rows = new Uint8Array(stride * height);
-    if (!composite(src, rows, stride, 1, width, height, bg)) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
+    let rows: Uint8Array;
+    const c = simdCompositor?.composite(src, stride, 1, width, height, bg);
+    if (c) {
+      if (!c.ink) throw empty();
+      rows = c.rows; // a view of the compositor's memory: used up before the next render
+    } else {
+      rows = new Uint8Array(stride * height);
+      if (!composite(src, rows, stride, 1, width, height, bg)) throw empty();
+    }
     png = encodePngScanlines(width, height, rows, 1);
     data = new Uint8Array(wantRgb ? width * height * 3 : 0);
     if (wantRgb) for (let y = 0; y < height; y++) data.set(rows.subarray(y * stride + 1, (y + 1) * stride), y * width * 3);
   } else {
-    data = new Uint8Array(width * height * 3);
-    if (!composite(src, data, width * 3, 0, width, height, bg)) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
+    const c = simdCompositor?.composite(src, width * 3, 0, width, height, bg);
+    if (c && !c.ink) throw empty();
+    if (c) data = c.rows.slice();
+    else {
+      data = new Uint8Array(width * height * 3);
+      if (!composite(src, data, width * 3, 0, width, height, bg)) throw empty();
+    }
   }
   const result: RasterResult = {
     width,
