@@ -7,7 +7,8 @@ const NS = 'xmlns="http://www.w3.org/2000/svg"';
 
 describe('SIMD compositor', () => {
   it('assembles a valid WebAssembly module, and Node 20 runs it', () => {
-    expect(WebAssembly.validate(compositorModuleBytes())).toBe(true);
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+    expect(wasm.validate(compositorModuleBytes())).toBe(true);
     expect(simdCompositor).toBeDefined();
   });
 
