@@ -32,7 +32,7 @@ export interface SimdCompositor {
    * Composites `src` over `bg` into `height` rows of `stride` bytes (RGB from byte `lead` of each
    * row; the bytes before it 0; background where the render does not reach). The rows are a view
    * of the module's memory, valid until the next call. `ink`: some pixel had alpha > 0.
-   * Undefined for renders a few pixels wide, which the JavaScript loop does.
+   * Undefined for renders a few pixels wide or over MAX_MEMORY, which the JavaScript loop does.
    */
   composite(src: RenderedPixels, stride: number, lead: number, width: number, height: number, bg: readonly [number, number, number]): { rows: Uint8Array; ink: boolean } | undefined;
 }
@@ -174,6 +174,12 @@ export function compositorModuleBytes(): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/**
+ * The most memory the module may grow to (it never shrinks): renders up to ~2000² pixels; larger
+ * ones go through the JavaScript loop rather than leave a render process holding their size.
+ */
+export const MAX_MEMORY = 32 << 20;
+
 interface Exports {
   comp(src: number, dst: number, groups: number, rows: number, stride: number): number;
   mem: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -210,6 +216,7 @@ function instantiate(): SimdCompositor | undefined {
       const SRC = 64;
       const OUT = SRC + pitch * Math.max(0, rh) + 16;
       const need = OUT + stride * height + 16;
+      if (need > MAX_MEMORY) return undefined;
       if (ex.mem.buffer.byteLength < need) ex.mem.grow(Math.ceil((need - ex.mem.buffer.byteLength) / 65536));
       const m = new Uint8Array(ex.mem.buffer);
       const rows = m.subarray(OUT, OUT + stride * height);

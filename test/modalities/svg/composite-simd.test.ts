@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compositorModuleBytes, fillBackground, simdCompositor } from '../../../modalities/svg/composite-simd.js';
+import { MAX_MEMORY, compositorModuleBytes, fillBackground, simdCompositor } from '../../../modalities/svg/composite-simd.js';
 import { composite, rasterizeSvg } from '../../../modalities/svg/raster.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
@@ -59,9 +59,12 @@ describe('SIMD compositor', () => {
     expect(compared).toBeGreaterThan(200);
   });
 
-  it('leaves tiny renders to the JavaScript loop, and handles empty ones', () => {
+  it('leaves tiny and huge renders to the JavaScript loop, and handles empty ones', () => {
     const rgba = new Uint8Array([0, 0, 0, 255]);
     expect(simdCompositor!.composite({ rgba, width: 1, rw: 1, rh: 1, ox: 0, oy: 0 }, 4, 1, 1, 1, [255, 255, 255])).toBeUndefined();
+    const side = Math.ceil(Math.sqrt(MAX_MEMORY / 7)); // 4 bytes in + 3 out a pixel: over the limit
+    const big = { rgba: new Uint8Array(side * side * 4), width: side, rw: side, rh: side, ox: 0, oy: 0 };
+    expect(simdCompositor!.composite(big, side * 3, 0, side, side, [255, 255, 255])).toBeUndefined();
     const none = simdCompositor!.composite({ rgba, width: 1, rw: 0, rh: 0, ox: 0, oy: 0 }, 30, 0, 10, 2, [1, 2, 3])!;
     expect(none.ink).toBe(false);
     expect(Array.from(none.rows.subarray(0, 6))).toEqual([1, 2, 3, 1, 2, 3]);
