@@ -14,7 +14,7 @@ import { fontOptions } from './fonts.js';
 import { svgLimits, type SvgLimits, type SvgLimitsInput, DEFAULT_SVG_SIZE } from './limits.js';
 import { fillBackground, simdCompositor, type RenderedPixels } from './composite-simd.js';
 import { encodePngScanlines } from './png.js';
-import { sanitizeSvg } from './sanitize.js';
+import { pxLength, sanitizeSvg, viewBoxNumbers } from './sanitize.js';
 
 export interface RasterOptions {
   /** Output width in pixels; default 256. */
@@ -98,24 +98,19 @@ export function checkRenderSize(width: number, height: number, limits: SvgLimits
   }
 }
 
-const PX_LENGTH = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(px)?\s*$/i;
-
 /** Width/height of the root canvas as the attributes give it, when they are plain numbers; else undefined. */
 function rootAspect(root: { width?: string; height?: string; viewBox?: string }): number | undefined {
-  const w = root.width !== undefined ? PX_LENGTH.exec(root.width) : null;
-  const h = root.height !== undefined ? PX_LENGTH.exec(root.height) : null;
-  if (w && h) return Number(w[1]) / Number(h[1]);
-  if (root.viewBox !== undefined && root.width === undefined && root.height === undefined) {
-    const v = root.viewBox.trim().split(/[\s,]+/).map(Number);
-    if (v.length === 4 && v[2]! > 0 && v[3]! > 0) return v[2]! / v[3]!;
+  const w = pxLength(root.width);
+  const h = pxLength(root.height);
+  if (w !== undefined && h !== undefined) return w / h;
+  if (root.width === undefined && root.height === undefined) {
+    const v = viewBoxNumbers(root.viewBox);
+    if (v && v[2]! > 0 && v[3]! > 0) return v[2]! / v[3]!;
   }
   return undefined;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** A render's premultiplied RGBA pixels and where they land on the output (see composite-simd.ts). */
-export type Rendered = RenderedPixels;
 
 /**
  * Fills `out` (`height` rows of `stride` bytes, RGB from byte `lead` of each row; bytes before
@@ -123,7 +118,7 @@ export type Rendered = RenderedPixels;
  * Returns whether any pixel had alpha > 0 (the validity gate's "something visible").
  * Exported for tests.
  */
-export function composite(src: Rendered, out: Uint8Array, stride: number, lead: number, width: number, height: number, bg: [number, number, number]): boolean {
+export function composite(src: RenderedPixels, out: Uint8Array, stride: number, lead: number, width: number, height: number, bg: [number, number, number]): boolean {
   const [br, bgc, bb] = bg;
   fillBackground(out, stride, lead, width, height, bg);
   const { rgba, rw, rh, ox, oy } = src;
@@ -190,6 +185,32 @@ export function composite(src: Rendered, out: Uint8Array, stride: number, lead: 
 }
 
 /**
+ * `src` composited over `bg` into `height` rows of `stride` bytes (see composite()): by the SIMD
+ * compositor where it can, its rows then `shared` (a view of its memory, valid until the next
+ * render), else by composite() into a new buffer. Throws GlimpseError('empty_render').
+ */
+function compositeRows(
+  src: RenderedPixels,
+  stride: number,
+  lead: number,
+  width: number,
+  height: number,
+  bg: [number, number, number],
+  name: string,
+): { rows: Uint8Array; shared: boolean } {
+  const c = simdCompositor?.composite(src, stride, lead, width, height, bg);
+  let ink: boolean;
+  let rows: Uint8Array;
+  if (c) ({ rows, ink } = c);
+  else {
+    rows = new Uint8Array(stride * height);
+    ink = composite(src, rows, stride, lead, width, height, bg);
+  }
+  if (!ink) throw new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
+  return { rows, shared: c !== undefined };
+}
+
+/**
  * Renders `source` (see module comment). Throws GlimpseError with code `too_large`,
  * `parse_error`, `not_svg`, `zero_viewbox`, `empty_render` or `bad_config`.
  */
@@ -234,30 +255,16 @@ export function rasterizeSvg(source: string, opts: RasterOptions = {}): RasterRe
   const wantRgb = opts.rgb !== false;
   let data: Uint8Array;
   let png: Uint8Array | undefined;
-  const empty = () => new GlimpseError('empty_render', `${name}: the SVG renders nothing visible (empty render)`);
   if (opts.png) {
     // composite straight into PNG scanlines (a filter byte before each row), then copy out RGB
     const stride = width * 3 + 1;
-    let rows: Uint8Array;
-    const c = simdCompositor?.composite(src, stride, 1, width, height, bg);
-    if (c) {
-      if (!c.ink) throw empty();
-      rows = c.rows; // a view of the compositor's memory: used up before the next render
-    } else {
-      rows = new Uint8Array(stride * height);
-      if (!composite(src, rows, stride, 1, width, height, bg)) throw empty();
-    }
+    const { rows } = compositeRows(src, stride, 1, width, height, bg, name);
     png = encodePngScanlines(width, height, rows, 1);
     data = new Uint8Array(wantRgb ? width * height * 3 : 0);
     if (wantRgb) for (let y = 0; y < height; y++) data.set(rows.subarray(y * stride + 1, (y + 1) * stride), y * width * 3);
   } else {
-    const c = simdCompositor?.composite(src, width * 3, 0, width, height, bg);
-    if (c && !c.ink) throw empty();
-    if (c) data = c.rows.slice();
-    else {
-      data = new Uint8Array(width * height * 3);
-      if (!composite(src, data, width * 3, 0, width, height, bg)) throw empty();
-    }
+    const { rows, shared } = compositeRows(src, width * 3, 0, width, height, bg, name);
+    data = shared ? rows.slice() : rows;
   }
   const result: RasterResult = {
     width,

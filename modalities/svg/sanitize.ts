@@ -144,13 +144,26 @@ function parseLength(v: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The numbers of a viewBox attribute when it has four (not checked further), else undefined. */
+export function viewBoxNumbers(v: string | undefined): number[] | undefined {
+  const nums = v?.trim().split(/[\s,]+/).map(Number);
+  return nums?.length === 4 ? nums : undefined;
+}
+
+/** A length: a number, optionally `px` or `%`. */
+const USER_LENGTH = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(px|%)?\s*$/i;
+
+/** A length that is a plain number or `px`, in user units; undefined for other units, % or junk. */
+export function pxLength(v: string | undefined): number | undefined {
+  const m = v === undefined ? null : USER_LENGTH.exec(v);
+  return m && m[2] !== '%' ? Number(m[1]) : undefined;
+}
+
 /** Throws `zero_viewbox` when the root's viewBox or width/height give a canvas of no area. */
 function checkRootSize(name: string, root: SanitizeResult['root']): void {
-  if (root.viewBox !== undefined) {
-    const nums = root.viewBox.trim().split(/[\s,]+/).map(Number);
-    if (nums.length === 4 && nums.every(Number.isFinite) && (nums[2]! <= 0 || nums[3]! <= 0)) {
-      fail('zero_viewbox', name, `zero-size viewBox "${root.viewBox}"`);
-    }
+  const nums = viewBoxNumbers(root.viewBox);
+  if (nums && nums.every(Number.isFinite) && (nums[2]! <= 0 || nums[3]! <= 0)) {
+    fail('zero_viewbox', name, `zero-size viewBox "${root.viewBox}"`);
   }
   for (const k of ['width', 'height'] as const) {
     const n = parseLength(root[k]);
@@ -162,8 +175,8 @@ function checkRootSize(name: string, root: SanitizeResult['root']): void {
 function rootScale(root: SanitizeResult['root'], size: { width: number; height: number }): number {
   const w = parseLength(root.width);
   const h = parseLength(root.height);
-  const vb = root.viewBox?.trim().split(/[\s,]+/).map(Number);
-  const box = vb && vb.length === 4 && vb[2]! > 0 && vb[3]! > 0 ? [vb[2]!, vb[3]!] : undefined;
+  const vb = viewBoxNumbers(root.viewBox);
+  const box = vb && vb[2]! > 0 && vb[3]! > 0 ? [vb[2]!, vb[3]!] : undefined;
   // the canvas resvg fits to the render: width/height, else the viewBox, else 100 × 100
   const cw = w !== undefined && w > 0 ? w : (box?.[0] ?? 100);
   const ch = h !== undefined && h > 0 ? h : (box?.[1] ?? 100);
@@ -171,9 +184,20 @@ function rootScale(root: SanitizeResult['root'], size: { width: number; height: 
   return box ? fit * Math.min(cw / box[0]!, ch / box[1]!) : fit;
 }
 
+/** Where an attribute's value sits in the source (inside its quotes). */
+interface AttrSpan {
+  value: string;
+  start: number;
+  end: number;
+}
+
+function valueSpan(a: { value: string; end: number }): AttrSpan {
+  return { value: a.value, start: a.end - 1 - a.value.length, end: a.end - 1 };
+}
+
 /** Rewrites feMorphology radii over `maxPx` render pixels to `maxPx` (see the module comment). */
 function clampMorphology(
-  radii: Array<{ value: string; start: number; end: number }>,
+  radii: AttrSpan[],
   root: SanitizeResult['root'],
   size: { width: number; height: number },
   maxPx: number,
@@ -193,31 +217,22 @@ function clampMorphology(
   }
 }
 
-/** A filter region or primitive subregion attribute, by the position of its value in the source. */
-interface RegionAttr {
-  value: string;
-  start: number;
-  end: number;
-}
-
 /** The region attributes of one `<filter>` (userSpaceOnUse) or filter primitive (userSpaceOnUse). */
 interface FilterRegion {
   kind: 'filter' | 'primitive';
-  attrs: Partial<Record<'x' | 'y' | 'width' | 'height', RegionAttr>>;
+  attrs: Partial<Record<'x' | 'y' | 'width' | 'height', AttrSpan>>;
   /** Where a missing attribute is inserted: just after the tag name. */
   insertAt: number;
 }
 
-const USER_LENGTH = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(px|%)?\s*$/i;
-
 /** The root's canvas in its own user units: [x, y, width, height] (see the module comment). */
 function rootUserRect(root: SanitizeResult['root']): [number, number, number, number] | undefined {
-  const vb = root.viewBox?.trim().split(/[\s,]+/).map(Number);
-  if (vb && vb.length === 4 && vb.every(Number.isFinite) && vb[2]! > 0 && vb[3]! > 0) return [vb[0]!, vb[1]!, vb[2]!, vb[3]!];
+  const vb = viewBoxNumbers(root.viewBox);
+  if (vb && vb.every(Number.isFinite) && vb[2]! > 0 && vb[3]! > 0) return [vb[0]!, vb[1]!, vb[2]!, vb[3]!];
   const side = (v: string | undefined): number | undefined => {
     if (v === undefined) return 100;
-    const m = USER_LENGTH.exec(v);
-    return m && m[2] !== '%' && Number(m[1]) > 0 ? Number(m[1]) : undefined;
+    const n = pxLength(v);
+    return n !== undefined && n > 0 ? n : undefined;
   };
   const w = side(root.width);
   const h = side(root.height);
@@ -306,11 +321,11 @@ export function sanitizeSvg(
   let rootClosed = false;
   const root: SanitizeResult['root'] = {};
   /** feMorphology radius attributes (user units), clamped once the root's scale is known. */
-  const radii: Array<{ value: string; start: number; end: number }> = [];
-  let bboxFilterDepth = -1; // stack depth of an enclosing <filter primitiveUnits="objectBoundingBox">
+  const radii: AttrSpan[] = [];
   /** userSpaceOnUse filter regions and primitive subregions, clipped once the root is known. */
   const regions: FilterRegion[] = [];
-  let userFilterDepth = -1; // stack depth of an enclosing <filter> whose primitives are in user space
+  /** Enclosing <filter> elements: stack depth, and whether primitiveUnits="objectBoundingBox". */
+  const filters: Array<{ depth: number; bboxPrimitives: boolean }> = [];
   const n = src.length;
   let i = 0;
 
@@ -368,8 +383,7 @@ export function sanitizeSvg(
       if (e < 0) fail('parse_error', name, 'unterminated end tag');
       const tag = localName(src.slice(i + 2, e).trim());
       const open = stack.pop();
-      if (stack.length === bboxFilterDepth) bboxFilterDepth = -1;
-      if (stack.length === userFilterDepth) userFilterDepth = -1;
+      if (filters[filters.length - 1]?.depth === stack.length) filters.pop();
       if (open === undefined) fail('parse_error', name, `end tag </${tag}> without a start tag`);
       if (open !== tag) fail('parse_error', name, `end tag </${tag}> does not match <${open}>`);
       if (removeFrom === stack.length) {
@@ -450,21 +464,19 @@ export function sanitizeSvg(
       }
       if (insert) edits.push([i + 1 + qname.length, i + 1 + qname.length, insert]);
     }
-    if (removeFrom < 0 && !selfClosing && tag === 'filter' && attrs.some((a) => a.name === 'primitiveUnits' && a.value.trim() === 'objectBoundingBox')) {
-      bboxFilterDepth = stack.length;
-    }
-    if (removeFrom < 0 && (tag === 'filter' || (userFilterDepth >= 0 && stack.length === userFilterDepth + 1 && tag.startsWith('fe')))) {
+    const inFilter = filters[filters.length - 1];
+    if (removeFrom < 0 && (tag === 'filter' || (inFilter && !inFilter.bboxPrimitives && stack.length === inFilter.depth + 1 && tag.startsWith('fe')))) {
       const unit = (attr: string) => attrs.find((a) => a.name === attr)?.value.trim();
       const region: FilterRegion = { kind: tag === 'filter' ? 'filter' : 'primitive', attrs: {}, insertAt: i + 1 + qname.length };
       for (const a of attrs) {
-        if (a.name === 'x' || a.name === 'y' || a.name === 'width' || a.name === 'height') region.attrs[a.name] = { value: a.value, start: a.end - 1 - a.value.length, end: a.end - 1 };
+        if (a.name === 'x' || a.name === 'y' || a.name === 'width' || a.name === 'height') region.attrs[a.name] = valueSpan(a);
       }
       if (tag !== 'filter' || unit('filterUnits') === 'userSpaceOnUse') regions.push(region);
-      if (tag === 'filter' && !selfClosing && unit('primitiveUnits') !== 'objectBoundingBox') userFilterDepth = stack.length;
+      if (tag === 'filter' && !selfClosing) filters.push({ depth: stack.length, bboxPrimitives: unit('primitiveUnits') === 'objectBoundingBox' });
     }
-    if (removeFrom < 0 && tag === 'femorphology' && bboxFilterDepth < 0) {
+    if (removeFrom < 0 && tag === 'femorphology' && !filters.some((f) => f.bboxPrimitives)) {
       const r = attrs.find((a) => a.name === 'radius');
-      if (r) radii.push({ value: r.value, start: r.end - 1 - r.value.length, end: r.end - 1 });
+      if (r) radii.push(valueSpan(r));
     }
     if (removeFrom < 0) {
       if (REMOVED_ELEMENTS.has(tag)) {
